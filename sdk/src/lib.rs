@@ -1,0 +1,20 @@
+//! The Scry plugin SDK.
+//!
+//! A scanner plugin implements [`scanner::Scanner`] and calls [`export_scanner!`];
+//! a matcher plugin implements [`matcher::Matcher`] and calls [`export_matcher!`].
+//! Enable the matching cargo feature (`scanner` or `matcher`) and build with
+//! `cargo build --target wasm32-wasip2`.
+//!
+//! The parsing helpers ([`rfc822`], [`dpkg`], [`osrelease`]) and the version
+//! orderings in [`version`] are plain Rust and work without either feature.
+#![deny(unsafe_code)]
+
+pub mod dpkg;
+pub mod osrelease;
+pub mod rfc822;
+pub mod version;
+
+#[cfg(feature = "matcher")]
+pub mod matcher;
+#[cfg(feature = "scanner")]
+pub mod scanner;

@@ -1,0 +1,1 @@
+//! Version orderings, one module per scheme.
