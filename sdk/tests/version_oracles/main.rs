@@ -1,0 +1,24 @@
+//! Compares each version ordering in `scry_sdk::version` with the real tool, over
+//! thousands of generated pairs (fixed seeds) plus real versions and the tools' own
+//! test cases.
+//!
+//! Each oracle runs once per test as a batch process over stdin/stdout:
+//! - dpkg: `/usr/bin/python3` + `apt_pkg.version_compare` (python3-apt), and a few
+//!   hundred `dpkg --compare-versions` calls;
+//! - rpm: `/usr/bin/python3` + `rpm.labelCompare` (python3-rpm), and the cases of
+//!   Debian's golang-github-knqyf263-go-rpm-version-dev;
+//! - apk: apk-tools' own cases (from golang-github-knqyf263-go-apk-version-dev),
+//!   generated pairs against go-apk-version (built with golang-go) and PyPI univers;
+//! - pep440: PyPI `packaging`; semver: PyPI `semantic_version` and `semver`.
+//!
+//! The PyPI packages live in the venv `/opt/scry-oracles/venv` (override with
+//! `SCRY_ORACLE_PYTHON`). `scripts/deps/version-oracles.sh` installs everything; a
+//! missing oracle fails the test, saying what to install.
+
+mod apk;
+mod dpkg;
+mod harness;
+mod pep440;
+mod properties;
+mod rpm;
+mod semver;
