@@ -35,7 +35,7 @@ pub trait Matcher {
 /// Exports a type implementing [`Matcher`] as the plugin's `matcher` interface.
 #[macro_export]
 macro_rules! export_matcher {
-    ($ty:ty) => {
+    ($ty:ident) => {
         impl $crate::matcher::__Guest for $ty {
             fn info() -> $crate::matcher::MatcherInfo {
                 <$ty as $crate::matcher::Matcher>::info()
@@ -55,6 +55,9 @@ macro_rules! export_matcher {
                 <$ty as $crate::matcher::Matcher>::vulnerable(records, candidates)
             }
         }
-        $crate::__scry_export_matcher_world!($ty with_types_in $crate::matcher::bindings);
+        // Natively (plugin unit tests) the export symbols cannot link into a cdylib;
+        // the bindings are only exported in the wasm build.
+        #[cfg(target_arch = "wasm32")]
+        $crate::matcher::bindings::__scry_export_matcher_world!($ty with_types_in $crate::matcher::bindings);
     };
 }

@@ -33,7 +33,7 @@ pub trait Scanner {
 /// Exports a type implementing [`Scanner`] as the plugin's `scanner` interface.
 #[macro_export]
 macro_rules! export_scanner {
-    ($ty:ty) => {
+    ($ty:ident) => {
         impl $crate::scanner::__Guest for $ty {
             fn identify() -> $crate::scanner::Identity {
                 <$ty as $crate::scanner::Scanner>::identify()
@@ -47,7 +47,10 @@ macro_rules! export_scanner {
                 <$ty as $crate::scanner::Scanner>::scan(files)
             }
         }
-        $crate::__scry_export_scanner_world!($ty with_types_in $crate::scanner::bindings);
+        // Natively (plugin unit tests) the export symbols cannot link into a cdylib;
+        // the bindings are only exported in the wasm build.
+        #[cfg(target_arch = "wasm32")]
+        $crate::scanner::bindings::__scry_export_scanner_world!($ty with_types_in $crate::scanner::bindings);
     };
 }
 
