@@ -1,0 +1,39 @@
+//! Returns a package with no name: the runtime must reject the output as invalid.
+use scry_sdk::scanner::{Package, PackageKind};
+use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, ScannerKind, Wants};
+
+struct Hostile;
+
+fn identity(name: &str) -> Identity {
+    Identity { name: name.into(), version: "1".into(), kind: ScannerKind::Package }
+}
+
+fn wants() -> Wants {
+    Wants { globs: vec!["**/hostile-trigger".into()], executables: false, magic: Vec::new() }
+}
+
+impl Scanner for Hostile {
+    fn identify() -> Identity {
+        identity("hostile-garbage")
+    }
+    fn wanted() -> Wants {
+        wants()
+    }
+    fn scan(_files: Vec<LayerFile>) -> Result<Findings, ScanError> {
+        let nameless = Package {
+            name: "  ".into(),
+            version: "\u{0}".into(),
+            kind: PackageKind::Source,
+            source: None,
+            arch: String::new(),
+            package_db: String::new(),
+            file_path: String::new(),
+            module: String::new(),
+            cpe: String::new(),
+            repository_hint: String::new(),
+        };
+        Ok(Findings { packages: vec![nameless], distributions: Vec::new(), repositories: Vec::new() })
+    }
+}
+
+scry_sdk::export_scanner!(Hostile);

@@ -1,0 +1,30 @@
+//! Allocates without bound during a scan: the runtime's memory cap must stop it.
+use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, ScannerKind, Wants};
+
+struct Hostile;
+
+fn identity(name: &str) -> Identity {
+    Identity { name: name.into(), version: "1".into(), kind: ScannerKind::Package }
+}
+
+fn wants() -> Wants {
+    Wants { globs: vec!["**/hostile-trigger".into()], executables: false, magic: Vec::new() }
+}
+
+impl Scanner for Hostile {
+    fn identify() -> Identity {
+        identity("hostile-membomb")
+    }
+    fn wanted() -> Wants {
+        wants()
+    }
+    fn scan(_files: Vec<LayerFile>) -> Result<Findings, ScanError> {
+        let mut hoard: Vec<Vec<u8>> = Vec::new();
+        loop {
+            hoard.push(vec![0x5a; 16 << 20]);
+            std::hint::black_box(&hoard);
+        }
+    }
+}
+
+scry_sdk::export_scanner!(Hostile);
