@@ -1,0 +1,13 @@
+//! Types that cross crate and process boundaries: Clair v4's index report as it goes on
+//! the wire, manifests as clients send them, and the per-layer artifacts scanners yield.
+
+mod artifacts;
+mod digest;
+mod report;
+
+pub use artifacts::{FoundPackage, LayerArtifacts, ScannerId, ScannerKind};
+pub use digest::{Digest, DigestError};
+pub use report::{
+    Distribution, Environment, IndexReport, IndexState, Layer, Manifest, Package, Repository,
+    SourcePackage,
+};

@@ -1,0 +1,71 @@
+//! Builds every crate of the `plugins/` workspace for wasm32-wasip2 and embeds the
+//! first-party ones; hostile test plugins are only referenced by path.
+//!
+//! The nested cargo gets its own target directory (inside OUT_DIR), so it never waits
+//! on the lock of the build that runs this script.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-wasip2";
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest_dir.parent().and_then(Path::parent).expect("host/plugins sits two levels below the root");
+    let plugins = root.join("plugins");
+    for watched in ["plugins", "sdk/src", "sdk/Cargo.toml", "wit"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let target_dir = out.join("wasm-target");
+
+    let first_party = crates_in(&plugins, "scry-plugin-");
+    let hostile = crates_in(&plugins.join("hostile"), "scry-hostile-");
+    for (package, _) in first_party.iter().chain(&hostile) {
+        build(&plugins, &target_dir, package);
+    }
+
+    let wasm = |package: &str| target_dir.join(TARGET).join("release").join(format!("{}.wasm", package.replace('-', "_")));
+    let mut code = String::from("pub const FIRST_PARTY: &[Bundled] = &[\n");
+    for (package, short) in &first_party {
+        code += &format!("    Bundled {{ name: {short:?}, wasm: include_bytes!({:?}) }},\n", wasm(package));
+    }
+    code += "];\n\npub const HOSTILE: &[(&str, &str)] = &[\n";
+    for (package, short) in &hostile {
+        code += &format!("    ({short:?}, {:?}),\n", wasm(package).display().to_string());
+    }
+    code += "];\n";
+    std::fs::write(out.join("bundled.rs"), code).unwrap();
+}
+
+/// `(package name, directory name)` of each crate directly under `dir`.
+fn crates_in(dir: &Path, prefix: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|err| panic!("reading {}: {err}", dir.display()))
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| {
+            let short = entry.file_name().to_string_lossy().into_owned();
+            (format!("{prefix}{short}"), short)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// One `cargo build -p` per plugin: cargo unifies features across the packages of one
+/// invocation, and a scanner must not get the matcher world's bindings.
+fn build(workspace: &Path, target_dir: &Path, package: &str) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace)
+        .args(["build", "--release", "--target", TARGET, "-p", package, "--target-dir"])
+        .arg(target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .status()
+        .unwrap_or_else(|err| panic!("running cargo for plugin {package}: {err}"));
+    assert!(status.success(), "building plugin {package} for {TARGET} failed (is the target installed? `rustup target add {TARGET}`)");
+}

@@ -1,0 +1,49 @@
+use std::fmt;
+
+/// A plugin call that failed. Always names the plugin.
+#[derive(Debug, thiserror::Error)]
+#[error("plugin {plugin}: {failure}")]
+pub struct PluginError {
+    pub plugin: String,
+    pub failure: PluginFailure,
+}
+
+#[derive(Debug)]
+pub enum PluginFailure {
+    /// Not a loadable component for a supported WIT version.
+    Invalid(String),
+    /// Ran past its deadline and was interrupted.
+    Deadline(std::time::Duration),
+    /// Tried to grow its memory past the cap.
+    Memory { cap: usize },
+    /// Trapped (panic, unreachable, bad memory access...).
+    Trap(String),
+    /// Returned more than the output caps allow.
+    OutputTooLarge(String),
+    /// Returned something that breaks the contract (empty names...).
+    Garbage(String),
+    /// The plugin itself reported a problem with a file.
+    ScanFailed(String),
+}
+
+impl fmt::Display for PluginFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PluginFailure::Invalid(why) => write!(f, "not a valid plugin: {why}"),
+            PluginFailure::Deadline(after) => write!(f, "interrupted after its {after:?} deadline"),
+            PluginFailure::Memory { cap } => {
+                write!(f, "exceeded its memory cap of {} MiB", cap >> 20)
+            }
+            PluginFailure::Trap(why) => write!(f, "trapped: {why}"),
+            PluginFailure::OutputTooLarge(why) => write!(f, "output over the cap: {why}"),
+            PluginFailure::Garbage(why) => write!(f, "returned invalid output: {why}"),
+            PluginFailure::ScanFailed(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl PluginError {
+    pub fn new(plugin: &str, failure: PluginFailure) -> Self {
+        PluginError { plugin: plugin.to_string(), failure }
+    }
+}
