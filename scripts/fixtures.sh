@@ -21,11 +21,13 @@ FORMAT_MULTILAYER=1
 FORMAT_RPM=1
 FORMAT_ALPINE=1
 FORMAT_BIG=1
+FORMAT_RUBY=1
 
 PY_WHEELS=(six==1.16.0 urllib3==1.26.4 idna==2.10 requests==2.25.0 certifi==2020.12.5 chardet==4.0.0)
 PY_REMOVED=urllib3          # deleted in the 3rd layer of multilayer/ (whiteouts)
 DEB_ADDED=hello             # installed with dpkg in the 3rd layer of multilayer/
 DEB_PURGED=tzdata           # purged with dpkg in the 3rd layer of multilayer/
+RUBY_DEBS=(ruby-rack ruby-thor ruby-rainbow)   # real gemspecs for the SDK template plugin
 BDB_DBS=(centos5-plain centos6-plain centos7-plain centos8-modularitylabel)
 BDB_SRC=/usr/share/gocode/src/github.com/knqyf263/go-rpmdb/pkg/testdata
 BIG_MIN_BYTES=$((200 * 1000 * 1000))
@@ -327,6 +329,22 @@ build_alpine() {
 
 # --- 5. big ------------------------------------------------------------------
 
+# Real gemspecs from Debian's ruby-* packages (unpacked, not installed); the oracle is
+# Ruby's own Gem::Specification.load.
+build_ruby() {
+  local out=$1 r=$1/rootfs debs=$1/debs
+  mkdir -p "$r" "$debs"
+  (cd "$debs" && apt-get download "${RUBY_DEBS[@]}" >>"$LOGS/ruby.log" 2>&1) ||
+    { apt-get update -qq && (cd "$debs" && apt-get download "${RUBY_DEBS[@]}" >>"$LOGS/ruby.log" 2>&1); }
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$r"; done
+  rm -rf "$debs"
+  layer_tar "$r" | gzip -n >"$out/layer.tar.gz"
+  find "$r" -path '*/specifications/*.gemspec' -print0 | sort -z |
+    xargs -0 ruby -e 'ARGV.each { |f| s = Gem::Specification.load(f); puts [s.name, s.version].join("\t") }' |
+    sort >"$out/expected-gems.tsv"
+  [[ $(wc -l <"$out/expected-gems.tsv") -ge ${#RUBY_DEBS[@]} ]]
+}
+
 build_big() {
   local out=$1 r=$1/.work/rootfs size
   mkdir -p "$r"
@@ -363,6 +381,7 @@ BOOKWORM_ID=$(sha256sum "$DIR/bookworm/.stamp" | cut -c1-16)   # a rebuilt rootf
 fixture multilayer "multilayer format=$FORMAT_MULTILAYER base=$BOOKWORM_ID wheels=${PY_WHEELS[*]} rm=$PY_REMOVED add=$DEB_ADDED purge=$DEB_PURGED" build_multilayer
 fixture rpm "rpm format=$FORMAT_RPM inputs=$(src_hash rpm rhel) bdb=${BDB_DBS[*]}" build_rpm
 fixture alpine "alpine format=$FORMAT_ALPINE inputs=$(src_hash alpine)" build_alpine
+fixture ruby "ruby format=$FORMAT_RUBY debs=${RUBY_DEBS[*]}" build_ruby
 if ((BIG)); then
   fixture big "big format=$FORMAT_BIG base=$BOOKWORM_ID python=$(ls -d /usr/lib/python3* | tr '\n' ' ')" build_big
 fi

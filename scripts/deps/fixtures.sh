@@ -16,6 +16,7 @@ APT_PACKAGES=(
   zstd gzip tar coreutils findutils gawk
   python3 python3-pip                  # pip --target (Python layer), importlib.metadata oracle
   golang-github-knqyf263-go-rpmdb-dev  # real CentOS BerkeleyDB rpmdbs
+  ruby                                 # Gem::Specification, the oracle for ruby/
 )
 
 missing=()

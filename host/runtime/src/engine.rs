@@ -8,6 +8,7 @@ use std::time::Duration;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::cache::ComponentCache;
+use crate::error::RuntimeError;
 use crate::limits::PluginLimits;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
@@ -51,14 +52,14 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    pub fn new(config: RuntimeConfig) -> wasmtime::Result<Runtime> {
+    pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
         // The pooling allocator reserves address space for every slot at start; where the
         // address space is limited (ulimit -v, 32-bit), fall back to on-demand allocation.
         let (engine, pooling) = match Engine::new(&engine_config(&config, true)) {
             Ok(engine) => (engine, true),
             Err(err) => {
                 tracing::warn!(error = %err, "pooling allocator unavailable, allocating on demand");
-                (Engine::new(&engine_config(&config, false))?, false)
+                (Engine::new(&engine_config(&config, false)).map_err(|err| RuntimeError(format!("{err:#}")))?, false)
             }
         };
         let cache = ComponentCache::new(&engine, config.cache_dir.clone());

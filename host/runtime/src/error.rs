@@ -47,3 +47,8 @@ impl PluginError {
         PluginError { plugin: plugin.to_string(), failure }
     }
 }
+
+/// The runtime itself could not start (engine configuration rejected by this machine).
+#[derive(Debug, thiserror::Error)]
+#[error("starting the plugin runtime: {0}")]
+pub struct RuntimeError(pub String);

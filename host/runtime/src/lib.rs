@@ -14,7 +14,7 @@ pub mod scanner;
 mod state;
 
 pub use engine::{Runtime, RuntimeConfig};
-pub use error::{PluginError, PluginFailure};
+pub use error::{PluginError, PluginFailure, RuntimeError};
 pub use limits::PluginLimits;
 pub use scanner::{
     FileSource, PluginContents, PluginFile, ScanFindings, ScannerKind, ScannerPlugin,
