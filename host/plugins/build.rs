@@ -11,7 +11,10 @@ const TARGET: &str = "wasm32-wasip2";
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let root = manifest_dir.parent().and_then(Path::parent).expect("host/plugins sits two levels below the root");
+    let root = manifest_dir
+        .parent()
+        .and_then(Path::parent)
+        .expect("host/plugins sits two levels below the root");
     let plugins = root.join("plugins");
     for watched in ["plugins", "sdk/src", "sdk/Cargo.toml", "wit"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
@@ -25,14 +28,25 @@ fn main() {
         build(&plugins, &target_dir, package);
     }
 
-    let wasm = |package: &str| target_dir.join(TARGET).join("release").join(format!("{}.wasm", package.replace('-', "_")));
+    let wasm = |package: &str| {
+        target_dir
+            .join(TARGET)
+            .join("release")
+            .join(format!("{}.wasm", package.replace('-', "_")))
+    };
     let mut code = String::from("pub const FIRST_PARTY: &[Bundled] = &[\n");
     for (package, short) in &first_party {
-        code += &format!("    Bundled {{ name: {short:?}, wasm: include_bytes!({:?}) }},\n", wasm(package));
+        code += &format!(
+            "    Bundled {{ name: {short:?}, wasm: include_bytes!({:?}) }},\n",
+            wasm(package)
+        );
     }
     code += "];\n\npub const HOSTILE: &[(&str, &str)] = &[\n";
     for (package, short) in &hostile {
-        code += &format!("    ({short:?}, {:?}),\n", wasm(package).display().to_string());
+        code += &format!(
+            "    ({short:?}, {:?}),\n",
+            wasm(package).display().to_string()
+        );
     }
     code += "];\n";
     std::fs::write(out.join("bundled.rs"), code).unwrap();
@@ -59,7 +73,15 @@ fn build(workspace: &Path, target_dir: &Path, package: &str) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace)
-        .args(["build", "--release", "--target", TARGET, "-p", package, "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            TARGET,
+            "-p",
+            package,
+            "--target-dir",
+        ])
         .arg(target_dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -67,5 +89,8 @@ fn build(workspace: &Path, target_dir: &Path, package: &str) {
         .env_remove("CARGO_BUILD_TARGET")
         .status()
         .unwrap_or_else(|err| panic!("running cargo for plugin {package}: {err}"));
-    assert!(status.success(), "building plugin {package} for {TARGET} failed (is the target installed? `rustup target add {TARGET}`)");
+    assert!(
+        status.success(),
+        "building plugin {package} for {TARGET} failed (is the target installed? `rustup target add {TARGET}`)"
+    );
 }

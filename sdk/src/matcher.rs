@@ -29,7 +29,10 @@ pub trait Matcher {
     /// Fields a stored vulnerability must share with a record to be a candidate.
     fn query() -> Vec<MatchConstraint>;
     /// One verdict per candidate.
-    fn vulnerable(records: Vec<IndexRecord>, candidates: Vec<Candidate>) -> Result<Vec<bool>, MatchError>;
+    fn vulnerable(
+        records: Vec<IndexRecord>,
+        candidates: Vec<Candidate>,
+    ) -> Result<Vec<bool>, MatchError>;
 }
 
 /// Exports a type implementing [`Matcher`] as the plugin's `matcher` interface.

@@ -18,8 +18,7 @@ pub use bindings::exports::scry::plugin::scanner::{
 };
 pub use bindings::scry::plugin::files::Blob;
 pub use bindings::scry::plugin::types::{
-    Distribution, FileError, Identity, Package, PackageKind, Repository, ScannerKind,
-    SourcePackage,
+    Distribution, FileError, Identity, Package, PackageKind, Repository, ScannerKind, SourcePackage,
 };
 
 /// What a scanner plugin implements. The host calls `identify` and `wanted` once when it
@@ -143,13 +142,20 @@ impl std::io::Seek for FileReader<'_> {
 
 impl Findings {
     pub fn empty() -> Self {
-        Findings { packages: Vec::new(), distributions: Vec::new(), repositories: Vec::new() }
+        Findings {
+            packages: Vec::new(),
+            distributions: Vec::new(),
+            repositories: Vec::new(),
+        }
     }
 }
 
 impl ScanError {
     /// A `malformed` error for `path`.
     pub fn malformed(path: &str, reason: impl Into<String>) -> Self {
-        ScanError::Malformed(FileError { path: path.to_string(), reason: reason.into() })
+        ScanError::Malformed(FileError {
+            path: path.to_string(),
+            reason: reason.into(),
+        })
     }
 }

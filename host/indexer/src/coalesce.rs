@@ -39,7 +39,13 @@ pub fn coalesce(manifest_hash: &str, layers: &[LayerArtifacts]) -> IndexReport {
         err: String::new(),
     };
     for (id, dist) in ids.distributions.values() {
-        report.distributions.insert(id.clone(), Distribution { id: id.clone(), ..dist.clone() });
+        report.distributions.insert(
+            id.clone(),
+            Distribution {
+                id: id.clone(),
+                ..dist.clone()
+            },
+        );
     }
     for (key, survivor) in survivors {
         let found = &survivor.found;
@@ -49,7 +55,13 @@ pub fn coalesce(manifest_hash: &str, layers: &[LayerArtifacts]) -> IndexReport {
             .iter()
             .map(|repo| {
                 let id = ids.repository(repo);
-                report.repository.insert(id.clone(), Repository { id: id.clone(), ..repo.clone() });
+                report.repository.insert(
+                    id.clone(),
+                    Repository {
+                        id: id.clone(),
+                        ..repo.clone()
+                    },
+                );
                 id
             })
             .collect();
@@ -59,8 +71,14 @@ pub fn coalesce(manifest_hash: &str, layers: &[LayerArtifacts]) -> IndexReport {
             distribution_id: nearest_distribution(&layer_dists, survivor.introduced),
             repository_ids,
         };
-        report.packages.insert(package_id.clone(), to_package(&package_id, found, &mut ids));
-        report.environments.entry(package_id).or_default().push(environment);
+        report
+            .packages
+            .insert(package_id.clone(), to_package(&package_id, found, &mut ids));
+        report
+            .environments
+            .entry(package_id)
+            .or_default()
+            .push(environment);
     }
     report
 }
@@ -89,12 +107,20 @@ struct Survivor {
 fn collect_os_packages(layers: &[LayerArtifacts], out: &mut BTreeMap<PackageKey, Survivor>) {
     let mut top_layer_of_db: HashMap<&str, usize> = HashMap::new();
     for (index, layer) in layers.iter().enumerate() {
-        for (_, found) in layer.packages.iter().filter(|(_, p)| p.file_path.is_empty()) {
+        for (_, found) in layer
+            .packages
+            .iter()
+            .filter(|(_, p)| p.file_path.is_empty())
+        {
             top_layer_of_db.insert(&found.package_db, index);
         }
     }
     for (db, top) in top_layer_of_db {
-        for (_, found) in layers[top].packages.iter().filter(|(_, p)| p.package_db == db && p.file_path.is_empty()) {
+        for (_, found) in layers[top]
+            .packages
+            .iter()
+            .filter(|(_, p)| p.package_db == db && p.file_path.is_empty())
+        {
             let introduced = (0..=top)
                 .find(|&index| {
                     layers[index].packages.iter().any(|(_, p)| {
@@ -102,7 +128,14 @@ fn collect_os_packages(layers: &[LayerArtifacts], out: &mut BTreeMap<PackageKey,
                     })
                 })
                 .unwrap_or(top);
-            out.insert(key_of(found), Survivor { found: found.clone(), introduced, repositories: Vec::new() });
+            out.insert(
+                key_of(found),
+                Survivor {
+                    found: found.clone(),
+                    introduced,
+                    repositories: Vec::new(),
+                },
+            );
         }
     }
 }
@@ -113,9 +146,14 @@ fn collect_language_packages(
     out: &mut BTreeMap<PackageKey, Survivor>,
 ) {
     // Highest layer each language package appears in, and the lowest (its introduction).
-    let mut seen: BTreeMap<PackageKey, (usize, usize, FoundPackage, Vec<Repository>)> = BTreeMap::new();
+    let mut seen: BTreeMap<PackageKey, (usize, usize, FoundPackage, Vec<Repository>)> =
+        BTreeMap::new();
     for (index, layer) in layers.iter().enumerate() {
-        for (scanner, found) in layer.packages.iter().filter(|(_, p)| !p.file_path.is_empty()) {
+        for (scanner, found) in layer
+            .packages
+            .iter()
+            .filter(|(_, p)| !p.file_path.is_empty())
+        {
             // The repositories the same scanner reported in the same layer (e.g. pypi).
             let repos: Vec<Repository> = layer
                 .repositories
@@ -132,7 +170,14 @@ fn collect_language_packages(
         if whiteouts.removes(&found.file_path, highest) {
             continue;
         }
-        out.insert(key, Survivor { found, introduced: lowest, repositories });
+        out.insert(
+            key,
+            Survivor {
+                found,
+                introduced: lowest,
+                repositories,
+            },
+        );
     }
 }
 
@@ -214,11 +259,18 @@ impl Ids {
 
     fn distribution(&mut self, dist: &Distribution) -> String {
         let next = (self.distributions.len() + 1).to_string();
-        self.distributions.entry(dist.clone()).or_insert_with(|| (next, dist.clone())).0.clone()
+        self.distributions
+            .entry(dist.clone())
+            .or_insert_with(|| (next, dist.clone()))
+            .0
+            .clone()
     }
 
     fn repository(&mut self, repo: &Repository) -> String {
         let next = (self.repositories.len() + 1).to_string();
-        self.repositories.entry(repo.clone()).or_insert(next).clone()
+        self.repositories
+            .entry(repo.clone())
+            .or_insert(next)
+            .clone()
     }
 }

@@ -13,7 +13,11 @@ pub fn scanner_id(plugin: &ScannerPlugin) -> ScannerId {
         scry_runtime::ScannerKind::Distribution => ScannerKind::Distribution,
         scry_runtime::ScannerKind::Repository => ScannerKind::Repository,
     };
-    ScannerId { name: plugin.name.clone(), version: plugin.version.clone(), kind }
+    ScannerId {
+        name: plugin.name.clone(),
+        version: plugin.version.clone(),
+        kind,
+    }
 }
 
 pub fn plugin_file(file: &CapturedFile) -> PluginFile {
@@ -21,7 +25,12 @@ pub fn plugin_file(file: &CapturedFile) -> PluginFile {
         FileData::Inline(bytes) => PluginContents::Inline(bytes.clone()),
         FileData::Spooled(spool) => PluginContents::Handle(Arc::new(Spool(spool.clone()))),
     };
-    PluginFile { path: file.path.clone(), mode: file.mode, size: file.size, contents }
+    PluginFile {
+        path: file.path.clone(),
+        mode: file.mode,
+        size: file.size,
+        contents,
+    }
 }
 
 /// Lets a plugin read a spooled file through the `blob` resource.
@@ -71,5 +80,11 @@ pub fn distribution(found: scry_runtime::scanner::Distribution) -> Distribution 
 }
 
 pub fn repository(found: scry_runtime::scanner::Repository) -> Repository {
-    Repository { id: String::new(), name: found.name, key: found.key, uri: found.uri, cpe: found.cpe }
+    Repository {
+        id: String::new(),
+        name: found.name,
+        key: found.key,
+        uri: found.uri,
+        cpe: found.cpe,
+    }
 }

@@ -91,12 +91,16 @@ impl Scanners {
                 progress(&digest, bytes)
             }
         };
-        let files = scry_layers::read_layer(layer, &self.router, &self.limits, &self.http, &report).await?;
+        let files =
+            scry_layers::read_layer(layer, &self.router, &self.limits, &self.http, &report).await?;
         let this = self.clone();
         let digest = layer.digest.clone();
         tokio::task::spawn_blocking(move || this.run_plugins(&digest, files))
             .await
-            .map_err(|err| IndexError::Task { layer: layer.digest.clone(), reason: err.to_string() })?
+            .map_err(|err| IndexError::Task {
+                layer: layer.digest.clone(),
+                reason: err.to_string(),
+            })?
     }
 
     fn run_plugins(&self, digest: &str, files: LayerFiles) -> Result<LayerArtifacts, IndexError> {
@@ -115,35 +119,65 @@ impl Scanners {
             if wanted.is_empty() {
                 continue;
             }
-            let findings = plugin
-                .scan(wanted)
-                .map_err(|source| IndexError::Plugin { layer: digest.to_string(), source })?;
+            let findings = plugin.scan(wanted).map_err(|source| IndexError::Plugin {
+                layer: digest.to_string(),
+                source,
+            })?;
             let id = convert::scanner_id(plugin);
-            artifacts.packages.extend(findings.packages.into_iter().map(|p| (id.clone(), convert::package(p))));
-            artifacts
-                .distributions
-                .extend(findings.distributions.into_iter().map(|d| (id.clone(), convert::distribution(d))));
-            artifacts
-                .repositories
-                .extend(findings.repositories.into_iter().map(|r| (id.clone(), convert::repository(r))));
+            artifacts.packages.extend(
+                findings
+                    .packages
+                    .into_iter()
+                    .map(|p| (id.clone(), convert::package(p))),
+            );
+            artifacts.distributions.extend(
+                findings
+                    .distributions
+                    .into_iter()
+                    .map(|d| (id.clone(), convert::distribution(d))),
+            );
+            artifacts.repositories.extend(
+                findings
+                    .repositories
+                    .into_iter()
+                    .map(|r| (id.clone(), convert::repository(r))),
+            );
         }
         Ok(artifacts)
     }
 
-    /// Scans every layer (a few at a time, each read once) and coalesces the results.
-    /// A failure becomes an `IndexError` report whose `err` names the layer and cause.
+    /// Scans every distinct layer (a few at a time, each read once) and coalesces the
+    /// results. A failure becomes an `IndexError` report whose `err` names the layer and
+    /// the cause.
     pub async fn index(
         self: &Arc<Self>,
         manifest_hash: &str,
         layers: &[Layer],
         progress: Option<LayerProgress>,
     ) -> IndexReport {
-        let scans = futures::stream::iter(layers.iter().map(|layer| self.scan_layer(layer, progress.clone())))
-            .buffered(self.layer_concurrency.max(1))
-            .try_collect::<Vec<_>>()
-            .await;
+        // A layer listed twice in one manifest is read and scanned once.
+        let mut distinct: Vec<&Layer> = Vec::new();
+        for layer in layers {
+            if !distinct.iter().any(|seen| seen.digest == layer.digest) {
+                distinct.push(layer);
+            }
+        }
+        let scans = futures::stream::iter(
+            distinct
+                .into_iter()
+                .map(|layer| self.scan_layer(layer, progress.clone())),
+        )
+        .buffered(self.layer_concurrency.max(1))
+        .try_collect::<Vec<_>>()
+        .await;
         match scans {
-            Ok(artifacts) => crate::coalesce(manifest_hash, &artifacts),
+            Ok(scanned) => {
+                let in_order: Vec<LayerArtifacts> = layers
+                    .iter()
+                    .filter_map(|layer| scanned.iter().find(|a| a.layer == layer.digest).cloned())
+                    .collect();
+                crate::coalesce(manifest_hash, &in_order)
+            }
             Err(err) => IndexReport::failed(manifest_hash, err.to_string()),
         }
     }

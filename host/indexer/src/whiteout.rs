@@ -21,7 +21,13 @@ impl Whiteouts {
     pub fn new(layers: &[LayerArtifacts]) -> Self {
         let by_layer = layers
             .iter()
-            .map(|layer| layer.whiteouts.iter().filter_map(|path| rule(path)).collect())
+            .map(|layer| {
+                layer
+                    .whiteouts
+                    .iter()
+                    .filter_map(|path| rule(path))
+                    .collect()
+            })
             .collect();
         Whiteouts { by_layer }
     }
@@ -29,10 +35,14 @@ impl Whiteouts {
     /// Whether a layer above `layer` deletes `path`.
     pub fn removes(&self, path: &str, layer: usize) -> bool {
         let path = path.trim_matches('/');
-        self.by_layer.iter().skip(layer + 1).flatten().any(|rule| match rule {
-            Rule::Path(deleted) => is_within(path, deleted),
-            Rule::Beneath(dir) => path != dir && is_within(path, dir),
-        })
+        self.by_layer
+            .iter()
+            .skip(layer + 1)
+            .flatten()
+            .any(|rule| match rule {
+                Rule::Path(deleted) => is_within(path, deleted),
+                Rule::Beneath(dir) => path != dir && is_within(path, dir),
+            })
     }
 }
 
@@ -46,12 +56,20 @@ fn rule(whiteout: &str) -> Option<Rule> {
         return Some(Rule::Beneath(dir.to_string()));
     }
     let deleted = name.strip_prefix(PREFIX)?;
-    Some(Rule::Path(if dir.is_empty() { deleted.to_string() } else { format!("{dir}/{deleted}") }))
+    Some(Rule::Path(if dir.is_empty() {
+        deleted.to_string()
+    } else {
+        format!("{dir}/{deleted}")
+    }))
 }
 
 /// Component-wise: `a/bc` is not within `a/b`.
 fn is_within(path: &str, dir: &str) -> bool {
-    dir.is_empty() || path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+    dir.is_empty()
+        || path == dir
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 #[cfg(test)]
@@ -74,7 +92,10 @@ mod tests {
         assert!(w.removes("usr/lib/py/urllib3", 0));
         assert!(w.removes("usr/lib/py/urllib3/__init__.py", 0));
         assert!(!w.removes("usr/lib/py/urllib3-extra", 0));
-        assert!(!w.removes("usr/lib/py/urllib3", 1), "a whiteout does not delete its own layer");
+        assert!(
+            !w.removes("usr/lib/py/urllib3", 1),
+            "a whiteout does not delete its own layer"
+        );
     }
 
     #[test]

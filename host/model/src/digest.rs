@@ -33,7 +33,9 @@ impl FromStr for Digest {
     type Err = DigestError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (algo, hex) = text.split_once(':').ok_or_else(|| DigestError::Shape(text.into()))?;
+        let (algo, hex) = text
+            .split_once(':')
+            .ok_or_else(|| DigestError::Shape(text.into()))?;
         let (algorithm, len) = match algo {
             "sha256" => ("sha256", 64),
             "sha512" => ("sha512", 128),
@@ -42,7 +44,10 @@ impl FromStr for Digest {
         if hex.len() != len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(DigestError::Hex(text.into()));
         }
-        Ok(Digest { algorithm, hex: hex.to_ascii_lowercase() })
+        Ok(Digest {
+            algorithm,
+            hex: hex.to_ascii_lowercase(),
+        })
     }
 }
 
@@ -61,14 +66,27 @@ mod tests {
         let upper = format!("sha256:{}", "AB".repeat(32));
         let digest: Digest = upper.parse().unwrap();
         assert_eq!(digest.to_string(), format!("sha256:{}", "ab".repeat(32)));
-        assert!(format!("sha512:{}", "0".repeat(128)).parse::<Digest>().is_ok());
+        assert!(
+            format!("sha512:{}", "0".repeat(128))
+                .parse::<Digest>()
+                .is_ok()
+        );
     }
 
     #[test]
     fn rejects_bad_digests() {
-        assert!(matches!("sha256".parse::<Digest>(), Err(DigestError::Shape(_))));
-        assert!(matches!("md5:00".parse::<Digest>(), Err(DigestError::Algorithm(_))));
-        assert!(matches!("sha256:abc".parse::<Digest>(), Err(DigestError::Hex(_))));
+        assert!(matches!(
+            "sha256".parse::<Digest>(),
+            Err(DigestError::Shape(_))
+        ));
+        assert!(matches!(
+            "md5:00".parse::<Digest>(),
+            Err(DigestError::Algorithm(_))
+        ));
+        assert!(matches!(
+            "sha256:abc".parse::<Digest>(),
+            Err(DigestError::Hex(_))
+        ));
         let bad = format!("sha256:{}", "g".repeat(64));
         assert!(matches!(bad.parse::<Digest>(), Err(DigestError::Hex(_))));
     }

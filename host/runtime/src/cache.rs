@@ -19,7 +19,10 @@ impl ComponentCache {
     pub fn new(engine: &Engine, dir: Option<PathBuf>) -> Self {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        ComponentCache { dir, engine_key: format!("{:016x}", hasher.finish()) }
+        ComponentCache {
+            dir,
+            engine_key: format!("{:016x}", hasher.finish()),
+        }
     }
 
     /// Compiles `wasm`, or loads it precompiled from the cache.
@@ -31,7 +34,9 @@ impl ComponentCache {
         if path.exists() {
             match deserialize(engine, &path) {
                 Ok(component) => return Ok(component),
-                Err(err) => tracing::warn!(path = %path.display(), error = %err, "discarding unreadable cached component"),
+                Err(err) => {
+                    tracing::warn!(path = %path.display(), error = %err, "discarding unreadable cached component")
+                }
             }
         }
         let compiled = engine.precompile_component(wasm)?;

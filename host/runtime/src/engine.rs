@@ -59,12 +59,22 @@ impl Runtime {
             Ok(engine) => (engine, true),
             Err(err) => {
                 tracing::warn!(error = %err, "pooling allocator unavailable, allocating on demand");
-                (Engine::new(&engine_config(&config, false)).map_err(|err| RuntimeError(format!("{err:#}")))?, false)
+                (
+                    Engine::new(&engine_config(&config, false))
+                        .map_err(|err| RuntimeError(format!("{err:#}")))?,
+                    false,
+                )
             }
         };
         let cache = ComponentCache::new(&engine, config.cache_dir.clone());
         let ticker = Ticker::start(engine.clone());
-        Ok(Runtime { engine, limits: config.limits, cache, pooling, _ticker: ticker })
+        Ok(Runtime {
+            engine,
+            limits: config.limits,
+            cache,
+            pooling,
+            _ticker: ticker,
+        })
     }
 
     /// Whether instances come from the pooling allocator.

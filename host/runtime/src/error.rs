@@ -44,7 +44,10 @@ impl fmt::Display for PluginFailure {
 
 impl PluginError {
     pub fn new(plugin: &str, failure: PluginFailure) -> Self {
-        PluginError { plugin: plugin.to_string(), failure }
+        PluginError {
+            plugin: plugin.to_string(),
+            failure,
+        }
     }
 }
 

@@ -106,7 +106,11 @@ impl ScannerPlugin {
             name: identity.name,
             version: identity.version,
             kind: identity.kind,
-            wants: Wants { globs: wanted.globs, executables: wanted.executables, magic: wanted.magic },
+            wants: Wants {
+                globs: wanted.globs,
+                executables: wanted.executables,
+                magic: wanted.magic,
+            },
             content_hash: content_hash(wasm),
             pre,
             runtime: runtime.clone(),
@@ -122,17 +126,30 @@ impl ScannerPlugin {
             let contents = match file.contents {
                 PluginContents::Inline(bytes) => wit::Contents::Bytes(bytes.to_vec()),
                 PluginContents::Handle(source) => {
-                    let handle = call.store.data_mut().table.push(BlobHandle(source)).map_err(
-                        |err| PluginError::new(&self.name, PluginFailure::Trap(err.to_string())),
-                    )?;
+                    let handle = call
+                        .store
+                        .data_mut()
+                        .table
+                        .push(BlobHandle(source))
+                        .map_err(|err| {
+                            PluginError::new(&self.name, PluginFailure::Trap(err.to_string()))
+                        })?;
                     wit::Contents::Blob(handle)
                 }
             };
-            wit_files.push(wit::LayerFile { path: file.path, mode: file.mode, size: file.size, contents });
+            wit_files.push(wit::LayerFile {
+                path: file.path,
+                mode: file.mode,
+                size: file.size,
+                contents,
+            });
         }
         let result = call.run(|plugin, store| plugin.call_scan(store, &wit_files))?;
         let findings = result.map_err(|err| {
-            PluginError::new(&self.name, PluginFailure::ScanFailed(describe_scan_error(err)))
+            PluginError::new(
+                &self.name,
+                PluginFailure::ScanFailed(describe_scan_error(err)),
+            )
         })?;
         let findings = ScanFindings {
             packages: findings.packages,
@@ -155,7 +172,10 @@ fn describe_scan_error(err: wit::ScanError) -> String {
 }
 
 /// Output caps and the contract's minimum: everything found has a name.
-fn check_output(findings: &ScanFindings, limits: &crate::PluginLimits) -> Result<(), PluginFailure> {
+fn check_output(
+    findings: &ScanFindings,
+    limits: &crate::PluginLimits,
+) -> Result<(), PluginFailure> {
     let records =
         findings.packages.len() + findings.distributions.len() + findings.repositories.len();
     if records > limits.max_records {
@@ -165,8 +185,16 @@ fn check_output(findings: &ScanFindings, limits: &crate::PluginLimits) -> Result
         )));
     }
     let bytes: usize = findings.packages.iter().map(package_bytes).sum::<usize>()
-        + findings.distributions.iter().map(distribution_bytes).sum::<usize>()
-        + findings.repositories.iter().map(|r| r.name.len() + r.key.len() + r.uri.len() + r.cpe.len()).sum::<usize>();
+        + findings
+            .distributions
+            .iter()
+            .map(distribution_bytes)
+            .sum::<usize>()
+        + findings
+            .repositories
+            .iter()
+            .map(|r| r.name.len() + r.key.len() + r.uri.len() + r.cpe.len())
+            .sum::<usize>();
     if bytes > limits.max_output_bytes {
         return Err(PluginFailure::OutputTooLarge(format!(
             "{bytes} bytes of strings, cap {}",
@@ -179,21 +207,44 @@ fn check_output(findings: &ScanFindings, limits: &crate::PluginLimits) -> Result
             package.version, package.package_db
         )));
     }
-    if findings.distributions.iter().any(|d| d.did.is_empty() && d.name.is_empty()) {
-        return Err(PluginFailure::Garbage("a distribution with neither did nor name".into()));
+    if findings
+        .distributions
+        .iter()
+        .any(|d| d.did.is_empty() && d.name.is_empty())
+    {
+        return Err(PluginFailure::Garbage(
+            "a distribution with neither did nor name".into(),
+        ));
     }
     Ok(())
 }
 
 fn package_bytes(p: &Package) -> usize {
-    let source = p.source.as_ref().map(|s| s.name.len() + s.version.len()).unwrap_or(0);
-    p.name.len() + p.version.len() + p.arch.len() + p.package_db.len() + p.file_path.len()
-        + p.module.len() + p.cpe.len() + p.repository_hint.len() + source
+    let source = p
+        .source
+        .as_ref()
+        .map(|s| s.name.len() + s.version.len())
+        .unwrap_or(0);
+    p.name.len()
+        + p.version.len()
+        + p.arch.len()
+        + p.package_db.len()
+        + p.file_path.len()
+        + p.module.len()
+        + p.cpe.len()
+        + p.repository_hint.len()
+        + source
 }
 
 fn distribution_bytes(d: &Distribution) -> usize {
-    d.did.len() + d.name.len() + d.version.len() + d.version_code_name.len()
-        + d.version_id.len() + d.arch.len() + d.cpe.len() + d.pretty_name.len()
+    d.did.len()
+        + d.name.len()
+        + d.version.len()
+        + d.version_code_name.len()
+        + d.version_id.len()
+        + d.arch.len()
+        + d.cpe.len()
+        + d.pretty_name.len()
 }
 
 /// One instance in one fresh store, with the deadline re-armed before every call.
@@ -212,22 +263,33 @@ impl<'a> Call<'a> {
         deadline: std::time::Duration,
     ) -> Result<Self, PluginError> {
         let limits = &runtime.limits;
-        let mut store =
-            Store::new(&runtime.engine, PluginState::new(limits.memory_bytes, limits.max_read_chunk));
+        let mut store = Store::new(
+            &runtime.engine,
+            PluginState::new(limits.memory_bytes, limits.max_read_chunk),
+        );
         store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(Runtime::deadline_ticks(deadline));
         store.epoch_deadline_trap();
-        let instance = pre.instantiate(&mut store).map_err(|err| classify(plugin, &store, deadline, err))?;
-        Ok(Call { plugin, store, instance, deadline })
+        let instance = pre
+            .instantiate(&mut store)
+            .map_err(|err| classify(plugin, &store, deadline, err))?;
+        Ok(Call {
+            plugin,
+            store,
+            instance,
+            deadline,
+        })
     }
 
     fn run<T>(
         &mut self,
         f: impl FnOnce(&wit::Guest, &mut Store<PluginState>) -> wasmtime::Result<T>,
     ) -> Result<T, PluginError> {
-        self.store.set_epoch_deadline(Runtime::deadline_ticks(self.deadline));
+        self.store
+            .set_epoch_deadline(Runtime::deadline_ticks(self.deadline));
         let guest = self.instance.scry_plugin_scanner();
-        f(guest, &mut self.store).map_err(|err| classify(self.plugin, &self.store, self.deadline, err))
+        f(guest, &mut self.store)
+            .map_err(|err| classify(self.plugin, &self.store, self.deadline, err))
     }
 }
 
@@ -239,7 +301,9 @@ fn classify(
     err: wasmtime::Error,
 ) -> PluginError {
     let failure = if store.data().limiter.exceeded {
-        PluginFailure::Memory { cap: store.data().limiter.cap }
+        PluginFailure::Memory {
+            cap: store.data().limiter.cap,
+        }
     } else if matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
         PluginFailure::Deadline(deadline)
     } else {
@@ -253,7 +317,10 @@ impl bindings::scry::plugin::files::Host for PluginState {}
 
 impl bindings::scry::plugin::files::HostBlob for PluginState {
     fn size(&mut self, blob: Resource<BlobHandle>) -> u64 {
-        self.table.get(&blob).map(|handle| handle.0.size()).unwrap_or(0)
+        self.table
+            .get(&blob)
+            .map(|handle| handle.0.size())
+            .unwrap_or(0)
     }
 
     fn read_at(&mut self, blob: Resource<BlobHandle>, offset: u64, len: u32) -> Vec<u8> {

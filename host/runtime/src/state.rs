@@ -16,11 +16,16 @@ impl PluginState {
         // A std guest imports WASI even when it uses none of it. This context grants
         // nothing: no preopened directories, no environment, no arguments, no network,
         // stdio closed.
-        let wasi = WasiCtx::builder().allow_blocking_current_thread(false).build();
+        let wasi = WasiCtx::builder()
+            .allow_blocking_current_thread(false)
+            .build();
         PluginState {
             wasi,
             table: ResourceTable::new(),
-            limiter: MemoryCap { cap: memory_bytes, exceeded: false },
+            limiter: MemoryCap {
+                cap: memory_bytes,
+                exceeded: false,
+            },
             max_read_chunk,
         }
     }
@@ -28,7 +33,10 @@ impl PluginState {
 
 impl WasiView for PluginState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -48,7 +56,10 @@ impl ResourceLimiter for MemoryCap {
     ) -> wasmtime::Result<bool> {
         if desired > self.cap {
             self.exceeded = true;
-            return Err(wasmtime::Error::msg(format!("memory growth to {desired} bytes refused (cap {})", self.cap)));
+            return Err(wasmtime::Error::msg(format!(
+                "memory growth to {desired} bytes refused (cap {})",
+                self.cap
+            )));
         }
         Ok(true)
     }

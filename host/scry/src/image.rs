@@ -21,7 +21,10 @@ pub fn open(path: &Path) -> anyhow::Result<Image> {
         if path.join("index.json").is_file() && path.join("oci-layout").is_file() {
             return oci_layout(path);
         }
-        bail!("{} is a directory but not an OCI image layout (no oci-layout and index.json)", path.display());
+        bail!(
+            "{} is a directory but not an OCI image layout (no oci-layout and index.json)",
+            path.display()
+        );
     }
     if let Some(image) = docker_archive(path)? {
         return Ok(image);
@@ -69,9 +72,17 @@ fn oci_layout(dir: &Path) -> anyhow::Result<Image> {
         let layers = manifest
             .layers
             .iter()
-            .map(|layer| Ok(Layer { digest: layer.digest.clone(), source: LayerSource::File(blob_path(dir, &layer.digest)?) }))
+            .map(|layer| {
+                Ok(Layer {
+                    digest: layer.digest.clone(),
+                    source: LayerSource::File(blob_path(dir, &layer.digest)?),
+                })
+            })
             .collect::<anyhow::Result<_>>()?;
-        return Ok(Image { manifest_hash: chosen.digest.clone(), layers });
+        return Ok(Image {
+            manifest_hash: chosen.digest.clone(),
+            layers,
+        });
     }
 }
 
@@ -83,12 +94,18 @@ fn pick_manifest(manifests: &[Descriptor]) -> Option<&Descriptor> {
     };
     manifests
         .iter()
-        .find(|m| m.platform.as_ref().is_some_and(|p| p.os == "linux" && p.architecture == arch))
+        .find(|m| {
+            m.platform
+                .as_ref()
+                .is_some_and(|p| p.os == "linux" && p.architecture == arch)
+        })
         .or_else(|| manifests.first())
 }
 
 fn blob_path(dir: &Path, digest: &str) -> anyhow::Result<PathBuf> {
-    let (algo, hex) = digest.split_once(':').ok_or_else(|| anyhow!("bad digest {digest:?} in {}", dir.display()))?;
+    let (algo, hex) = digest
+        .split_once(':')
+        .ok_or_else(|| anyhow!("bad digest {digest:?} in {}", dir.display()))?;
     if hex.contains('/') || algo.contains('/') {
         bail!("bad digest {digest:?} in {}", dir.display());
     }
@@ -97,7 +114,8 @@ fn blob_path(dir: &Path, digest: &str) -> anyhow::Result<PathBuf> {
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    serde_json::from_reader(BufReader::new(file)).with_context(|| format!("parsing {}", path.display()))
+    serde_json::from_reader(BufReader::new(file))
+        .with_context(|| format!("parsing {}", path.display()))
 }
 
 #[derive(Deserialize)]
@@ -130,29 +148,50 @@ fn docker_archive(path: &Path) -> anyhow::Result<Option<Image>> {
         Err(_) => return Ok(None),
     };
     for entry in entries {
-        let Ok(mut entry) = entry else { return Ok(None) };
-        let name = entry.path()?.to_string_lossy().trim_start_matches("./").to_string();
+        let Ok(mut entry) = entry else {
+            return Ok(None);
+        };
+        let name = entry
+            .path()?
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .to_string();
         if name == "manifest.json" {
             let mut text = String::new();
             entry.read_to_string(&mut text)?;
             manifest_json = Some(text);
-        } else if name.ends_with(".json") && !name.contains('/') || name.starts_with("blobs/") && entry.size() < 1 << 20 {
+        } else if name.ends_with(".json") && !name.contains('/')
+            || name.starts_with("blobs/") && entry.size() < 1 << 20
+        {
             // Small members may be the config; keep them for lookup.
             let mut bytes = Vec::new();
             entry.read_to_end(&mut bytes)?;
-            members.insert(name.clone(), (entry.raw_file_position(), entry.size(), Some(bytes)));
+            members.insert(
+                name.clone(),
+                (entry.raw_file_position(), entry.size(), Some(bytes)),
+            );
             continue;
         }
         members.insert(name, (entry.raw_file_position(), entry.size(), None));
     }
-    let Some(manifest_json) = manifest_json else { return Ok(None) };
+    let Some(manifest_json) = manifest_json else {
+        return Ok(None);
+    };
     let entries: Vec<ArchiveEntry> = serde_json::from_str(&manifest_json)
         .with_context(|| format!("parsing manifest.json in {}", path.display()))?;
-    let entry = entries.first().ok_or_else(|| anyhow!("{}: manifest.json lists no images", path.display()))?;
+    let entry = entries
+        .first()
+        .ok_or_else(|| anyhow!("{}: manifest.json lists no images", path.display()))?;
     let config_bytes = members
         .get(&entry.config)
         .and_then(|(_, _, bytes)| bytes.clone())
-        .ok_or_else(|| anyhow!("{}: config {} not found in the archive", path.display(), entry.config))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: config {} not found in the archive",
+                path.display(),
+                entry.config
+            )
+        })?;
     let config: ImageConfig = serde_json::from_slice(&config_bytes)
         .with_context(|| format!("parsing {} in {}", entry.config, path.display()))?;
     let mut layers = Vec::new();
@@ -170,10 +209,17 @@ fn docker_archive(path: &Path) -> anyhow::Result<Option<Image>> {
         };
         layers.push(Layer {
             digest,
-            source: LayerSource::FileRange { path: path.to_path_buf(), offset: *offset, len: *len },
+            source: LayerSource::FileRange {
+                path: path.to_path_buf(),
+                offset: *offset,
+                len: *len,
+            },
         });
     }
-    Ok(Some(Image { manifest_hash: format!("sha256:{}", hex::encode(Sha256::digest(config_bytes))), layers }))
+    Ok(Some(Image {
+        manifest_hash: format!("sha256:{}", hex::encode(Sha256::digest(config_bytes))),
+        layers,
+    }))
 }
 
 /// A lone layer tarball (`.tar`, `.tar.gz`, `.tar.zst`): its digest is computed first so
@@ -185,6 +231,9 @@ fn single_layer(path: &Path) -> anyhow::Result<Image> {
     let digest = format!("sha256:{}", hex::encode(hasher.finalize()));
     Ok(Image {
         manifest_hash: digest.clone(),
-        layers: vec![Layer { digest, source: LayerSource::File(path.to_path_buf()) }],
+        layers: vec![Layer {
+            digest,
+            source: LayerSource::File(path.to_path_buf()),
+        }],
     })
 }

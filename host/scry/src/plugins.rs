@@ -20,7 +20,8 @@ pub fn load(runtime: &Runtime, dir: Option<&Path>) -> anyhow::Result<Vec<Scanner
         .collect();
     paths.sort();
     for path in paths {
-        let wasm = std::fs::read(&path).with_context(|| format!("reading plugin {}", path.display()))?;
+        let wasm =
+            std::fs::read(&path).with_context(|| format!("reading plugin {}", path.display()))?;
         let plugin = ScannerPlugin::load(runtime, &path.display().to_string(), &wasm)?;
         plugins.retain(|loaded| loaded.name != plugin.name);
         plugins.push(plugin);

@@ -11,7 +11,11 @@ pub fn render(report: &IndexReport) -> String {
         return out;
     }
     for dist in report.distributions.values() {
-        let name = if dist.pretty_name.is_empty() { &dist.name } else { &dist.pretty_name };
+        let name = if dist.pretty_name.is_empty() {
+            &dist.name
+        } else {
+            &dist.pretty_name
+        };
         let _ = writeln!(out, "Distribution: {name}");
     }
     let mut rows: Vec<[String; 5]> = report
@@ -24,8 +28,18 @@ pub fn render(report: &IndexReport) -> String {
                 .and_then(|envs| envs.first())
                 .map(|env| env.package_db.clone())
                 .unwrap_or_default();
-            let source = package.source.as_ref().map(|s| format!("{} {}", s.name, s.version)).unwrap_or_default();
-            [package.name.clone(), package.version.clone(), source, package.arch.clone(), db]
+            let source = package
+                .source
+                .as_ref()
+                .map(|s| format!("{} {}", s.name, s.version))
+                .unwrap_or_default();
+            [
+                package.name.clone(),
+                package.version.clone(),
+                source,
+                package.arch.clone(),
+                db,
+            ]
         })
         .collect();
     rows.sort();
@@ -37,7 +51,11 @@ pub fn render(report: &IndexReport) -> String {
         }
     }
     for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
         let _ = writeln!(out, "{}", line.join("  ").trim_end());
     }
     let _ = writeln!(out, "{} packages", rows.len());

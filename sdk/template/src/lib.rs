@@ -13,7 +13,11 @@ pub struct Gemspecs;
 
 impl Scanner for Gemspecs {
     fn identify() -> Identity {
-        Identity { name: "gemspec".into(), version: "1".into(), kind: ScannerKind::Package }
+        Identity {
+            name: "gemspec".into(),
+            version: "1".into(),
+            kind: ScannerKind::Package,
+        }
     }
 
     fn wanted() -> Wants {
@@ -29,7 +33,10 @@ impl Scanner for Gemspecs {
         for file in &files {
             let text = String::from_utf8_lossy(&file.read_all()).into_owned();
             let Some((name, version)) = parse_gemspec(&text) else {
-                return Err(ScanError::malformed(&file.path, "no s.name / s.version assignment"));
+                return Err(ScanError::malformed(
+                    &file.path,
+                    "no s.name / s.version assignment",
+                ));
             };
             findings.packages.push(Package {
                 name,
@@ -64,7 +71,9 @@ pub fn parse_gemspec(text: &str) -> Option<(String, String)> {
     let mut version = None;
     for line in text.lines() {
         let line = line.trim();
-        let Some((target, value)) = line.split_once('=') else { continue };
+        let Some((target, value)) = line.split_once('=') else {
+            continue;
+        };
         let field = target.trim().rsplit('.').next().unwrap_or_default();
         let slot = match field {
             "name" if name.is_none() => &mut name,

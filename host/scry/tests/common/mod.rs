@@ -23,7 +23,10 @@ pub fn fixtures() -> PathBuf {
 pub fn scry() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scry"));
     // Precompiled plugins shared by the test runs, not the user's cache.
-    command.env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache"));
+    command.env(
+        "XDG_CACHE_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache"),
+    );
     command
 }
 
@@ -39,7 +42,11 @@ pub fn run(command: &mut Command) -> Output {
 
 /// `scry scan PATH --format json`, which must succeed.
 pub fn scan(path: &Path, extra: &[&str]) -> IndexReport {
-    let output = run(scry().args(extra).arg("scan").arg(path).args(["--format", "json"]));
+    let output = run(scry()
+        .args(extra)
+        .arg("scan")
+        .arg(path)
+        .args(["--format", "json"]));
     assert!(
         output.status.success(),
         "scan of {} failed: {}\n{}",
@@ -47,7 +54,8 @@ pub fn scan(path: &Path, extra: &[&str]) -> IndexReport {
         String::from_utf8_lossy(&output.stderr),
         String::from_utf8_lossy(&output.stdout)
     );
-    let report: IndexReport = serde_json::from_slice(&output.stdout).expect("scan prints an IndexReport");
+    let report: IndexReport =
+        serde_json::from_slice(&output.stdout).expect("scan prints an IndexReport");
     assert_eq!(report.state, "IndexFinished");
     assert!(report.success && report.err.is_empty(), "{}", report.err);
     report
@@ -68,7 +76,11 @@ pub fn packages_in(report: &IndexReport, db_prefix: &str) -> BTreeSet<(String, S
     report
         .packages
         .values()
-        .filter(|p| report.environments[&p.id].iter().any(|env| env.package_db.starts_with(db_prefix)))
+        .filter(|p| {
+            report.environments[&p.id]
+                .iter()
+                .any(|env| env.package_db.starts_with(db_prefix))
+        })
         .map(|p| (p.name.clone(), p.version.clone()))
         .collect()
 }
@@ -76,8 +88,14 @@ pub fn packages_in(report: &IndexReport, db_prefix: &str) -> BTreeSet<(String, S
 /// Every package has a non-empty environment list, as Quay requires.
 pub fn assert_environments(report: &IndexReport) {
     for id in report.packages.keys() {
-        let envs = report.environments.get(id).unwrap_or_else(|| panic!("package {id} has no environment"));
-        assert!(!envs.is_empty(), "package {id} has an empty environment list");
+        let envs = report
+            .environments
+            .get(id)
+            .unwrap_or_else(|| panic!("package {id} has no environment"));
+        assert!(
+            !envs.is_empty(),
+            "package {id} has an empty environment list"
+        );
         for env in envs {
             assert!(env.introduced_in.starts_with("sha256:"), "{env:?}");
         }

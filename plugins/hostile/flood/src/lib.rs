@@ -1,15 +1,23 @@
 //! Returns far more packages than any layer holds: the output cap must reject it.
-use scry_sdk::scanner::{Package, PackageKind};
 use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, ScannerKind, Wants};
+use scry_sdk::scanner::{Package, PackageKind};
 
 struct Hostile;
 
 fn identity(name: &str) -> Identity {
-    Identity { name: name.into(), version: "1".into(), kind: ScannerKind::Package }
+    Identity {
+        name: name.into(),
+        version: "1".into(),
+        kind: ScannerKind::Package,
+    }
 }
 
 fn wants() -> Wants {
-    Wants { globs: vec!["**/hostile-trigger".into()], executables: false, magic: Vec::new() }
+    Wants {
+        globs: vec!["**/hostile-trigger".into()],
+        executables: false,
+        magic: Vec::new(),
+    }
 }
 
 impl Scanner for Hostile {
@@ -34,7 +42,11 @@ impl Scanner for Hostile {
                 repository_hint: String::new(),
             })
             .collect();
-        Ok(Findings { packages, distributions: Vec::new(), repositories: Vec::new() })
+        Ok(Findings {
+            packages,
+            distributions: Vec::new(),
+            repositories: Vec::new(),
+        })
     }
 }
 

@@ -1,15 +1,23 @@
 //! Returns a package with no name: the runtime must reject the output as invalid.
-use scry_sdk::scanner::{Package, PackageKind};
 use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, ScannerKind, Wants};
+use scry_sdk::scanner::{Package, PackageKind};
 
 struct Hostile;
 
 fn identity(name: &str) -> Identity {
-    Identity { name: name.into(), version: "1".into(), kind: ScannerKind::Package }
+    Identity {
+        name: name.into(),
+        version: "1".into(),
+        kind: ScannerKind::Package,
+    }
 }
 
 fn wants() -> Wants {
-    Wants { globs: vec!["**/hostile-trigger".into()], executables: false, magic: Vec::new() }
+    Wants {
+        globs: vec!["**/hostile-trigger".into()],
+        executables: false,
+        magic: Vec::new(),
+    }
 }
 
 impl Scanner for Hostile {
@@ -32,7 +40,11 @@ impl Scanner for Hostile {
             cpe: String::new(),
             repository_hint: String::new(),
         };
-        Ok(Findings { packages: vec![nameless], distributions: Vec::new(), repositories: Vec::new() })
+        Ok(Findings {
+            packages: vec![nameless],
+            distributions: Vec::new(),
+            repositories: Vec::new(),
+        })
     }
 }
 

@@ -1,7 +1,9 @@
 //! Tries every ambient authority a std program reaches for (files, environment,
 //! arguments, network, clock, randomness) and reports what it got as package names, so
 //! the sandbox test can see that nothing was granted.
-use scry_sdk::scanner::{Findings, Identity, LayerFile, Package, PackageKind, ScanError, Scanner, ScannerKind, Wants};
+use scry_sdk::scanner::{
+    Findings, Identity, LayerFile, Package, PackageKind, ScanError, Scanner, ScannerKind, Wants,
+};
 
 struct Snoop;
 
@@ -22,11 +24,19 @@ fn observation(name: String) -> Package {
 
 impl Scanner for Snoop {
     fn identify() -> Identity {
-        Identity { name: "hostile-snoop".into(), version: "1".into(), kind: ScannerKind::Package }
+        Identity {
+            name: "hostile-snoop".into(),
+            version: "1".into(),
+            kind: ScannerKind::Package,
+        }
     }
 
     fn wanted() -> Wants {
-        Wants { globs: vec!["**/hostile-trigger".into()], executables: false, magic: Vec::new() }
+        Wants {
+            globs: vec!["**/hostile-trigger".into()],
+            executables: false,
+            magic: Vec::new(),
+        }
     }
 
     fn scan(_files: Vec<LayerFile>) -> Result<Findings, ScanError> {

@@ -4,11 +4,19 @@ use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, Scann
 struct Hostile;
 
 fn identity(name: &str) -> Identity {
-    Identity { name: name.into(), version: "1".into(), kind: ScannerKind::Package }
+    Identity {
+        name: name.into(),
+        version: "1".into(),
+        kind: ScannerKind::Package,
+    }
 }
 
 fn wants() -> Wants {
-    Wants { globs: vec!["**/hostile-trigger".into()], executables: false, magic: Vec::new() }
+    Wants {
+        globs: vec!["**/hostile-trigger".into()],
+        executables: false,
+        magic: Vec::new(),
+    }
 }
 
 impl Scanner for Hostile {
@@ -21,7 +29,8 @@ impl Scanner for Hostile {
     fn scan(files: Vec<LayerFile>) -> Result<Findings, ScanError> {
         let mut counter = files.len() as u64;
         loop {
-            counter = std::hint::black_box(counter.wrapping_mul(6364136223846793005).wrapping_add(1));
+            counter =
+                std::hint::black_box(counter.wrapping_mul(6364136223846793005).wrapping_add(1));
         }
     }
 }

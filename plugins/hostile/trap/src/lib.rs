@@ -4,11 +4,19 @@ use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, Scann
 struct Hostile;
 
 fn identity(name: &str) -> Identity {
-    Identity { name: name.into(), version: "1".into(), kind: ScannerKind::Package }
+    Identity {
+        name: name.into(),
+        version: "1".into(),
+        kind: ScannerKind::Package,
+    }
 }
 
 fn wants() -> Wants {
-    Wants { globs: vec!["**/hostile-trigger".into()], executables: false, magic: Vec::new() }
+    Wants {
+        globs: vec!["**/hostile-trigger".into()],
+        executables: false,
+        magic: Vec::new(),
+    }
 }
 
 impl Scanner for Hostile {
