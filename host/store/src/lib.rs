@@ -1,0 +1,228 @@
+//! The indexer's storage, on SQLite (one file, the default) or PostgreSQL (shared by
+//! several indexer processes), chosen at run time from the connection string.
+//!
+//! What is kept: per (layer, scanner) what the scanner found, so a layer is scanned
+//! once per scanner version whatever manifests list it; per manifest its ordered
+//! layers, its index report and the `index_state` it was made with; and the reverse
+//! index from package names to manifests that the notifier needs.
+//!
+//! Invariant: every write is one transaction. A reader sees a manifest's report, layer
+//! list and index rows all from the same write, or none of them, even if the writer
+//! dies half-way.
+
+mod connect;
+mod error;
+mod findings;
+mod lock;
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+pub mod testing;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use scry_model::{IndexReport, LayerArtifacts, ScannerId};
+use sqlx::{PgPool, Postgres, Sqlite};
+
+pub use error::StoreError;
+pub use findings::ScannerFindings;
+pub use lock::{LockGuard, lock_id};
+pub use rows::{IndexRow, index_rows};
+
+use connect::Target;
+use lock::LocalLocks;
+use sql::Sql;
+
+/// A connection pool to one database, SQLite or PostgreSQL. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite {
+        sql: Sql<Sqlite>,
+        locks: Arc<LocalLocks>,
+    },
+    Postgres {
+        sql: Sql<Postgres>,
+        locks: PgPool,
+    },
+}
+
+/// Runs `$body` with `$sql` bound to the backend's queries.
+macro_rules! with_sql {
+    ($store:expr, $sql:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite { sql: $sql, .. } => $body,
+            $crate::Backend::Postgres { sql: $sql, .. } => $body,
+        }
+    };
+}
+pub(crate) use with_sql;
+
+impl Store {
+    /// Opens `conn`: a `postgres://` or `postgresql://` URL or a libpq `key=value`
+    /// string for PostgreSQL; a `sqlite://` URL or a file path for SQLite (created if
+    /// missing, with its directory). `run_migrations` brings the schema up to date.
+    pub async fn connect(conn: &str, run_migrations: bool) -> Result<Store, StoreError> {
+        let target = connect::parse(conn)?;
+        let describe = target.describe();
+        let backend = match target {
+            Target::Sqlite { options, in_memory } => Backend::Sqlite {
+                sql: sqlite::connect(options, in_memory, &describe, run_migrations).await?,
+                locks: Arc::default(),
+            },
+            Target::Postgres { options, pool } => {
+                let (sql, locks) =
+                    postgres::connect(options, pool, &describe, run_migrations).await?;
+                Backend::Postgres { sql, locks }
+            }
+        };
+        tracing::debug!(database = describe, "store connected");
+        Ok(Store { backend })
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// Records the scanners in use (also done on first use by
+    /// [`Store::put_layer_results`]).
+    pub async fn register_scanners(&self, scanners: &[ScannerId]) -> Result<(), StoreError> {
+        with_sql!(self, sql => sql.scanner_ids(scanners).await.map(drop))
+    }
+
+    /// The (layer, scanner) pairs among these that have stored results, including
+    /// results that found nothing.
+    pub async fn scanned(
+        &self,
+        layer_digests: &[String],
+        scanners: &[ScannerId],
+    ) -> Result<HashSet<(String, ScannerId)>, StoreError> {
+        with_sql!(self, sql => sql.scanned(layer_digests, scanners).await)
+    }
+
+    /// Stores what each scanner found in `layer` (an entry per scanner that ran, empty
+    /// or not) and the layer's whiteout paths, in one transaction. Storing a pair again
+    /// keeps the first results: a scanner version's output for a layer never changes.
+    pub async fn put_layer_results(
+        &self,
+        layer: &str,
+        results: &[(ScannerId, ScannerFindings)],
+        whiteouts: &[String],
+    ) -> Result<(), StoreError> {
+        with_sql!(self, sql => sql.put_layer_results(layer, results, whiteouts).await)
+    }
+
+    /// The layer's stored artifacts for `scanners`, in that scanner order, with its
+    /// whiteouts. Scanners without stored results for it contribute nothing (see
+    /// [`Store::scanned`]).
+    pub async fn layer_artifacts(
+        &self,
+        layer: &str,
+        scanners: &[ScannerId],
+    ) -> Result<LayerArtifacts, StoreError> {
+        with_sql!(self, sql => sql.layer_artifacts(layer, scanners).await)
+    }
+
+    /// The stored report of `manifest` and the `index_state` it was made with.
+    pub async fn index_report(
+        &self,
+        manifest: &str,
+    ) -> Result<Option<(IndexReport, String)>, StoreError> {
+        with_sql!(self, sql => sql.index_report(manifest).await)
+    }
+
+    /// The manifest's layers in order, as last stored with its report.
+    pub async fn manifest_layers(&self, manifest: &str) -> Result<Option<Vec<String>>, StoreError> {
+        with_sql!(self, sql => sql.manifest_layers(manifest).await)
+    }
+
+    /// Stores (or replaces) the manifest, its ordered layers, its report and the
+    /// reverse-index rows of the report's packages, in one transaction.
+    pub async fn put_index_report(
+        &self,
+        manifest: &str,
+        layers: &[String],
+        report: &IndexReport,
+        index_state: &str,
+    ) -> Result<(), StoreError> {
+        with_sql!(self, sql => sql.put_index_report(manifest, layers, report, index_state, true).await)
+    }
+
+    /// Deletes each manifest (its report, layer list and index rows) and then those of
+    /// its layers that no other manifest lists, with their scan results; one
+    /// transaction per manifest. Returns the deleted ones in input order: absent
+    /// manifests, and manifests being indexed (their lock is held), are skipped.
+    pub async fn delete_manifests(&self, manifests: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut deleted = Vec::new();
+        for manifest in manifests {
+            let Some(guard) = self.try_lock(manifest).await? else {
+                tracing::debug!(manifest, "not deleting: being indexed");
+                continue;
+            };
+            let removed = with_sql!(self, sql => sql.delete_manifest(manifest).await);
+            guard.release().await?;
+            if removed? {
+                deleted.push(manifest.clone());
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Reverse-index rows of every manifest containing a package named `package_name`,
+    /// or built from a source package of that name; sorted by manifest. Callers filter
+    /// further on distribution and repository.
+    pub async fn affected_manifests(
+        &self,
+        package_name: &str,
+    ) -> Result<Vec<IndexRow>, StoreError> {
+        with_sql!(self, sql => sql.affected_manifests(package_name).await)
+    }
+
+    /// Waits for the exclusive lock named `key`: across processes on PostgreSQL,
+    /// within this process on SQLite.
+    pub async fn lock(&self, key: &str) -> Result<LockGuard, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { locks, .. } => Ok(locks.lock(key).await),
+            Backend::Postgres { locks, .. } => lock::postgres_lock(locks, key).await,
+        }
+    }
+
+    /// Takes the lock named `key` if it is free.
+    pub async fn try_lock(&self, key: &str) -> Result<Option<LockGuard>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { locks, .. } => Ok(locks.try_lock(key)),
+            Backend::Postgres { locks, .. } => lock::postgres_try_lock(locks, key).await,
+        }
+    }
+
+    /// Connections of the query pool: (open, idle).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        with_sql!(self, sql => (sql.pool.size(), sql.pool.num_idle()))
+    }
+
+    /// Succeeds when the database answers a query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_sql!(self, sql => sql.ping().await)
+    }
+
+    /// Closes every connection, waiting for those in use to come back.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { sql, .. } => sql.pool.close().await,
+            Backend::Postgres { sql, locks } => {
+                locks.close().await;
+                sql.pool.close().await;
+            }
+        }
+    }
+}
