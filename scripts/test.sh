@@ -15,12 +15,15 @@ scripts/fixtures.sh "$SCRY_FIXTURES"
 step "format"
 cargo fmt --all --check
 cargo fmt --all --check --manifest-path plugins/Cargo.toml
+cargo fmt --check --manifest-path sdk/template/Cargo.toml
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --manifest-path plugins/Cargo.toml --workspace --target wasm32-wasip2 -- -D warnings
+cargo clippy --manifest-path plugins/Cargo.toml --workspace --exclude 'scry-hostile-*' --all-targets -- -D warnings
 
 step "plugin tests (native)"
-cargo test --manifest-path plugins/Cargo.toml --workspace --exclude 'scry-hostile-*' 2>&1 | tee /tmp/scry-plugin-tests.log
+cargo test --manifest-path plugins/Cargo.toml --workspace --exclude 'scry-hostile-*'
+cargo test --manifest-path sdk/template/Cargo.toml
 step "workspace tests"
-cargo test --workspace 2>&1 | tee /tmp/scry-tests.log
+cargo test --workspace
 step "done"

@@ -6,8 +6,12 @@
 
 mod coalesce;
 mod convert;
+mod metrics;
 mod scanners;
+mod service;
 mod whiteout;
 
 pub use coalesce::coalesce;
+pub use metrics::IndexMetrics;
 pub use scanners::{IndexError, LayerProgress, Scanners};
+pub use service::{IndexFailure, IndexerService};

@@ -9,6 +9,7 @@ use scry_runtime::{PluginError, ScannerPlugin};
 use sha2::{Digest as _, Sha256};
 
 use crate::convert;
+use crate::metrics::{IndexMetrics, PluginLabel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -33,6 +34,7 @@ pub struct Scanners {
     pub http: reqwest::Client,
     /// Layers read at once while indexing one manifest.
     pub layer_concurrency: usize,
+    pub metrics: IndexMetrics,
 }
 
 impl Scanners {
@@ -52,6 +54,7 @@ impl Scanners {
             limits: Limits::default(),
             http: reqwest::Client::new(),
             layer_concurrency: 2,
+            metrics: IndexMetrics::default(),
         }))
     }
 
@@ -85,17 +88,39 @@ impl Scanners {
         layer: &Layer,
         progress: Option<LayerProgress>,
     ) -> Result<LayerArtifacts, IndexError> {
+        self.scan_layer_with(layer, None, progress).await
+    }
+
+    /// Like [`Scanners::scan_layer`], running only the plugins at `only` (positions in
+    /// [`Scanners::plugins`]) when given: the others' results for this layer are stored.
+    pub async fn scan_layer_with(
+        self: &Arc<Self>,
+        layer: &Layer,
+        only: Option<Vec<usize>>,
+        progress: Option<LayerProgress>,
+    ) -> Result<LayerArtifacts, IndexError> {
         let digest = layer.digest.clone();
         let report = move |bytes: u64| {
             if let Some(progress) = &progress {
                 progress(&digest, bytes)
             }
         };
+        let started = std::time::Instant::now();
         let files =
             scry_layers::read_layer(layer, &self.router, &self.limits, &self.http, &report).await?;
+        self.metrics
+            .layer_read_seconds
+            .observe(started.elapsed().as_secs_f64());
+        self.metrics
+            .compressed_bytes
+            .inc_by(files.stats.compressed_bytes);
+        self.metrics
+            .uncompressed_bytes
+            .inc_by(files.stats.uncompressed_bytes);
+        self.metrics.layers_scanned.inc();
         let this = self.clone();
         let digest = layer.digest.clone();
-        tokio::task::spawn_blocking(move || this.run_plugins(&digest, files))
+        tokio::task::spawn_blocking(move || this.run_plugins(&digest, files, only.as_deref()))
             .await
             .map_err(|err| IndexError::Task {
                 layer: layer.digest.clone(),
@@ -103,13 +128,21 @@ impl Scanners {
             })?
     }
 
-    fn run_plugins(&self, digest: &str, files: LayerFiles) -> Result<LayerArtifacts, IndexError> {
+    fn run_plugins(
+        &self,
+        digest: &str,
+        files: LayerFiles,
+        only: Option<&[usize]>,
+    ) -> Result<LayerArtifacts, IndexError> {
         let mut artifacts = LayerArtifacts {
             layer: digest.to_string(),
             whiteouts: files.whiteouts.clone(),
             ..Default::default()
         };
         for (index, plugin) in self.plugins.iter().enumerate() {
+            if only.is_some_and(|only| !only.contains(&index)) {
+                continue;
+            }
             let wanted: Vec<_> = files
                 .files
                 .iter()
@@ -119,7 +152,15 @@ impl Scanners {
             if wanted.is_empty() {
                 continue;
             }
-            let findings = plugin.scan(wanted).map_err(|source| IndexError::Plugin {
+            let started = std::time::Instant::now();
+            let findings = plugin.scan(wanted);
+            self.metrics
+                .plugin_scan_seconds
+                .get_or_create(&PluginLabel {
+                    plugin: plugin.name.clone(),
+                })
+                .observe(started.elapsed().as_secs_f64());
+            let findings = findings.map_err(|source| IndexError::Plugin {
                 layer: digest.to_string(),
                 source,
             })?;

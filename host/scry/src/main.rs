@@ -3,6 +3,7 @@
 mod image;
 mod plugins;
 mod progress;
+mod serve;
 mod table;
 
 use std::path::PathBuf;
@@ -29,6 +30,15 @@ enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Serve Clair v4's HTTP API (`combo`, or one service per process as Quay runs Clair).
+    Serve {
+        /// combo, indexer, matcher or notifier (also CLAIR_MODE); default combo.
+        #[arg(long)]
+        mode: Option<String>,
+        /// A Clair config file, YAML or JSON (also CLAIR_CONF); none runs on embedded defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Manage scanner plugins.
     Plugins {
@@ -66,6 +76,10 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    if let Command::Serve { mode, config } = cli.command {
+        serve::serve(config, mode, cli.plugin_dir).await?;
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
     let runtime = Runtime::new(RuntimeConfig::default()).context("starting the plugin runtime")?;
     let plugins = plugins::load(&runtime, cli.plugin_dir.as_deref())?;
     match cli.command {
@@ -82,6 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             Ok(std::process::ExitCode::SUCCESS)
         }
+        Command::Serve { .. } => unreachable!("handled above"),
         Command::Scan { path, format } => {
             let image = image::open(&path)?;
             let scanners = Scanners::new(plugins)?;

@@ -1,0 +1,314 @@
+//! Indexing as a service: stored per-layer results are reused, a manifest already indexed
+//! under the current scanner set is answered from the store, and locks make sure two
+//! requests (or two processes on one PostgreSQL) never scan the same manifest or layer
+//! at once.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::{StreamExt, TryStreamExt};
+use scry_layers::{Layer, LayerError, LayerSource};
+use scry_model::{Digest, IndexReport, Manifest, ScannerId};
+use scry_store::{Store, StoreError};
+
+use crate::convert;
+use crate::metrics::OutcomeLabel;
+use crate::scanners::{IndexError, Scanners};
+
+/// Why an index request failed, in the terms the HTTP layer needs.
+#[derive(Debug)]
+pub enum IndexFailure {
+    /// The manifest itself is malformed (400; nothing was stored).
+    BadManifest(String),
+    /// A layer is not a valid (or acceptable) tar stream (400; an IndexError report was stored).
+    BadLayer(String),
+    /// Fetch, plugin or database failure (500; an IndexError report was stored when possible).
+    Failed(String),
+}
+
+pub struct IndexerService {
+    scanners: Arc<Scanners>,
+    store: Store,
+    scanner_ids: Vec<ScannerId>,
+    state: String,
+}
+
+impl IndexerService {
+    pub async fn new(scanners: Arc<Scanners>, store: Store) -> Result<IndexerService, StoreError> {
+        let scanner_ids: Vec<ScannerId> =
+            scanners.plugins().iter().map(convert::scanner_id).collect();
+        store.register_scanners(&scanner_ids).await?;
+        let state = scanners.index_state();
+        Ok(IndexerService {
+            scanners,
+            store,
+            scanner_ids,
+            state,
+        })
+    }
+
+    /// Hex hash of the loaded scanners' (name, version, kind): clients re-index when it changes.
+    pub fn index_state(&self) -> &str {
+        &self.state
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn scanners(&self) -> &Arc<Scanners> {
+        &self.scanners
+    }
+
+    pub async fn report(&self, manifest: &Digest) -> Result<Option<IndexReport>, StoreError> {
+        Ok(self
+            .store
+            .index_report(&manifest.to_string())
+            .await?
+            .map(|(report, _)| report))
+    }
+
+    pub async fn delete(&self, manifests: &[Digest]) -> Result<Vec<String>, StoreError> {
+        let digests: Vec<String> = manifests.iter().map(Digest::to_string).collect();
+        self.store.delete_manifests(&digests).await
+    }
+
+    pub async fn index(&self, manifest: Manifest) -> Result<IndexReport, IndexFailure> {
+        let started = Instant::now();
+        let result = self.index_inner(manifest).await;
+        let outcome = match &result {
+            Ok(_) => "finished",
+            Err(IndexFailure::BadManifest(_)) => "bad_manifest",
+            Err(_) => "error",
+        };
+        self.scanners
+            .metrics
+            .index_seconds
+            .get_or_create(&OutcomeLabel {
+                outcome: outcome.into(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn index_inner(&self, manifest: Manifest) -> Result<IndexReport, IndexFailure> {
+        let (hash, layers) = validate(&manifest)?;
+        if let Some(report) = self.finished_report(&hash).await? {
+            return Ok(report);
+        }
+        let _manifest_lock = self.store.lock(&hash).await.map_err(failed)?;
+        // Whoever held the lock before us may have just indexed it.
+        if let Some(report) = self.finished_report(&hash).await? {
+            return Ok(report);
+        }
+        let digests: Vec<String> = layers.iter().map(|layer| layer.digest.clone()).collect();
+        let outcome = self.scan_missing(&layers).await;
+        let report = match outcome {
+            Ok(()) => self.coalesce(&hash, &digests).await,
+            Err(err) => Err(err),
+        };
+        match report {
+            Ok(report) => {
+                self.store
+                    .put_index_report(&hash, &digests, &report, &self.state)
+                    .await
+                    .map_err(failed)?;
+                Ok(report)
+            }
+            Err((failure, message)) => {
+                let report = IndexReport::failed(&hash, message);
+                if let Err(err) = self
+                    .store
+                    .put_index_report(&hash, &digests, &report, &self.state)
+                    .await
+                {
+                    tracing::warn!(manifest = %hash, error = %err, "could not store the failed report");
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    async fn finished_report(&self, hash: &str) -> Result<Option<IndexReport>, IndexFailure> {
+        let stored = self.store.index_report(hash).await.map_err(failed)?;
+        Ok(stored.and_then(|(report, state)| {
+            (state == self.state && report.state == IndexReport::FINISHED).then_some(report)
+        }))
+    }
+
+    /// Scans each distinct layer with the scanners that have no stored result for it yet,
+    /// a few layers at once, under a per-layer lock.
+    async fn scan_missing(&self, layers: &[Layer]) -> Result<(), (IndexFailure, String)> {
+        let mut distinct: Vec<Layer> = Vec::new();
+        for layer in layers {
+            if !distinct.iter().any(|seen| seen.digest == layer.digest) {
+                distinct.push(layer.clone());
+            }
+        }
+        let concurrency = self.scanners.layer_concurrency.max(1);
+        // Owned layers: a stream of futures borrowing from a slice is not `Send` enough
+        // for axum's handlers.
+        futures::stream::iter(distinct)
+            .map(|layer| async move { self.scan_layer_once(&layer).await })
+            .buffer_unordered(concurrency)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    async fn scan_layer_once(&self, layer: &Layer) -> Result<(), (IndexFailure, String)> {
+        if self.missing_scanners(&layer.digest).await?.is_empty() {
+            self.scanners.metrics.layers_reused.inc();
+            return Ok(());
+        }
+        let _layer_lock = self
+            .store
+            .lock(&format!("layer:{}", layer.digest))
+            .await
+            .map_err(|err| (failed(&err), err.to_string()))?;
+        let missing = self.missing_scanners(&layer.digest).await?;
+        if missing.is_empty() {
+            self.scanners.metrics.layers_reused.inc();
+            return Ok(());
+        }
+        let only: Vec<usize> = missing.iter().copied().collect();
+        let artifacts = self
+            .scanners
+            .scan_layer_with(layer, Some(only.clone()), None)
+            .await
+            .map_err(classify)?;
+        let mut per_scanner: BTreeMap<ScannerId, scry_store::ScannerFindings> = only
+            .iter()
+            .map(|&index| {
+                (
+                    self.scanner_ids[index].clone(),
+                    scry_store::ScannerFindings::default(),
+                )
+            })
+            .collect();
+        for (id, package) in artifacts.packages {
+            per_scanner.entry(id).or_default().packages.push(package);
+        }
+        for (id, dist) in artifacts.distributions {
+            per_scanner.entry(id).or_default().distributions.push(dist);
+        }
+        for (id, repo) in artifacts.repositories {
+            per_scanner.entry(id).or_default().repositories.push(repo);
+        }
+        let results: Vec<_> = per_scanner.into_iter().collect();
+        self.store
+            .put_layer_results(&layer.digest, &results, &artifacts.whiteouts)
+            .await
+            .map_err(|err| (IndexFailure::Failed(err.to_string()), err.to_string()))
+    }
+
+    /// Positions of the scanners with no stored result for `layer`.
+    async fn missing_scanners(
+        &self,
+        layer: &str,
+    ) -> Result<HashSet<usize>, (IndexFailure, String)> {
+        let done = self
+            .store
+            .scanned(&[layer.to_string()], &self.scanner_ids)
+            .await
+            .map_err(|err| (IndexFailure::Failed(err.to_string()), err.to_string()))?;
+        Ok((0..self.scanner_ids.len())
+            .filter(|&index| !done.contains(&(layer.to_string(), self.scanner_ids[index].clone())))
+            .collect())
+    }
+
+    async fn coalesce(
+        &self,
+        hash: &str,
+        digests: &[String],
+    ) -> Result<IndexReport, (IndexFailure, String)> {
+        let mut artifacts = Vec::with_capacity(digests.len());
+        for digest in digests {
+            let layer = self
+                .store
+                .layer_artifacts(digest, &self.scanner_ids)
+                .await
+                .map_err(|err| (IndexFailure::Failed(err.to_string()), err.to_string()))?;
+            artifacts.push(layer);
+        }
+        let started = Instant::now();
+        let report = crate::coalesce(hash, &artifacts);
+        self.scanners
+            .metrics
+            .coalesce_seconds
+            .observe(started.elapsed().as_secs_f64());
+        Ok(report)
+    }
+}
+
+fn failed(err: impl std::fmt::Display) -> IndexFailure {
+    IndexFailure::Failed(err.to_string())
+}
+
+/// Layers whose bytes are not an acceptable tar stream are the client's problem (400);
+/// everything else may succeed on a retry (500).
+fn classify(err: IndexError) -> (IndexFailure, String) {
+    let message = err.to_string();
+    let bad_layer = matches!(
+        &err,
+        IndexError::Layer(
+            LayerError::Tar { .. }
+                | LayerError::PathTraversal { .. }
+                | LayerError::Decompress { .. }
+                | LayerError::EntryTooLarge { .. }
+                | LayerError::HeaderTooLarge { .. }
+                | LayerError::TooManyEntries { .. }
+                | LayerError::RatioExceeded { .. }
+                | LayerError::TooMuchData { .. }
+                | LayerError::FileTooLarge { .. }
+        )
+    );
+    if bad_layer {
+        (IndexFailure::BadLayer(message.clone()), message)
+    } else {
+        (IndexFailure::Failed(message.clone()), message)
+    }
+}
+
+/// Checks the manifest and turns it into layers to fetch; every problem names the field.
+fn validate(manifest: &Manifest) -> Result<(String, Vec<Layer>), IndexFailure> {
+    let bad = |why: String| IndexFailure::BadManifest(why);
+    let hash: Digest = manifest
+        .hash
+        .parse()
+        .map_err(|err| bad(format!("manifest hash: {err}")))?;
+    if manifest.layers.is_empty() {
+        return Err(bad(format!("manifest {hash} has no layers")));
+    }
+    let mut layers = Vec::with_capacity(manifest.layers.len());
+    for (index, layer) in manifest.layers.iter().enumerate() {
+        let digest: Digest = layer
+            .hash
+            .parse()
+            .map_err(|err| bad(format!("layer {index} of {hash}: {err}")))?;
+        if !(layer.uri.starts_with("http://") || layer.uri.starts_with("https://")) {
+            return Err(bad(format!(
+                "layer {digest}: uri {:?} is not an absolute http(s) URL",
+                layer.uri
+            )));
+        }
+        let headers = layer
+            .headers
+            .iter()
+            .flat_map(|(name, values)| {
+                values
+                    .iter()
+                    .map(move |value| (name.clone(), value.clone()))
+            })
+            .collect();
+        layers.push(Layer {
+            digest: digest.to_string(),
+            source: LayerSource::Http {
+                uri: layer.uri.clone(),
+                headers,
+            },
+        });
+    }
+    Ok((hash.to_string(), layers))
+}
