@@ -80,6 +80,31 @@ async fn quay_flow(server: &Server) {
         assert_eq!(layers.hits(digest), 1, "each layer fetched once: {digest}");
     }
 
+    let metrics = reqwest::get(format!("{}/metrics", server.introspection))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        "scry_layer_read_seconds_count",
+        "scry_plugin_scan_seconds_bucket{le=",
+        "scry_coalesce_seconds_count",
+        "scry_index_seconds_count{outcome=\"finished\"}",
+        "scry_layer_compressed_bytes_total",
+        "scry_http_requests_total{",
+        "scry_state{what=\"indexer_db_pool_size\"}",
+    ] {
+        assert!(
+            metrics.contains(series),
+            "metrics lack {series}:\n{metrics}"
+        );
+    }
+    assert!(
+        metrics.contains("plugin=\"dpkg\""),
+        "per-plugin timings: {metrics}"
+    );
+
     let resp = get(server, &format!("{REPORT}/{manifest}")).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(
@@ -381,5 +406,46 @@ async fn a_misspelt_config_key_is_named() {
     assert!(
         stderr.contains("conn_string"),
         "the unknown key is named: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn index_requests_over_the_limit_get_429() {
+    let server =
+        Server::start_with("indexer", None, "  index_report_request_concurrency: 1\n").await;
+    let layout = common::fixtures().join("bookworm/oci");
+    let layers = LayerServer::start(&layout).await;
+    let (manifest, digests) = oci_image(&layout);
+    let body = clair_manifest(&manifest, &digests, &layers);
+    layers
+        .throttle
+        .store(256 << 10, std::sync::atomic::Ordering::Relaxed);
+    let first = tokio::spawn({
+        let (api, body) = (server.api.clone(), body.clone());
+        async move {
+            reqwest::Client::new()
+                .post(format!("{api}{REPORT}"))
+                .bearer_auth(quay_token())
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    while layers.total_hits() == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = post(&server, &body).await;
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    let error: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(error["code"], "too-many-requests");
+    layers
+        .throttle
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        first.await.unwrap().status(),
+        StatusCode::CREATED,
+        "{}",
+        server.log()
     );
 }

@@ -249,6 +249,11 @@ impl Server {
     /// Starts `scry serve` with a Clair-style YAML config; `connstring` None means the
     /// embedded SQLite default in a private data directory.
     pub async fn start(mode: &str, connstring: Option<&str>) -> Server {
+        Self::start_with(mode, connstring, "").await
+    }
+
+    /// As [`Server::start`], with extra lines in the `indexer:` block (two-space indented).
+    pub async fn start_with(mode: &str, connstring: Option<&str>, indexer_extra: &str) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let (api_port, intro_port) = (free_port(), free_port());
         let connstring_line = connstring
@@ -256,7 +261,7 @@ impl Server {
             .unwrap_or_default();
         let config = format!(
             "http_listen_addr: 127.0.0.1:{api_port}\nintrospection_addr: 127.0.0.1:{intro_port}\nlog_level: info\n\
-             indexer:\n{connstring_line}  scanlock_retry: 10\n  layer_scan_concurrency: 5\n  migrations: true\n\
+             indexer:\n{connstring_line}  scanlock_retry: 10\n  layer_scan_concurrency: 5\n  migrations: true\n{indexer_extra}\
              auth:\n  psk:\n    key: \"{PSK}\"\n    iss: [\"quay\", \"clairctl\"]\n\
              scry:\n  data_dir: {}\n",
             dir.path().join("data").display()
