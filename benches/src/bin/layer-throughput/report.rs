@@ -78,7 +78,7 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "- Input: `$SCRY_FIXTURES/big/` {}, one tar of {}; {} timed repetitions after \
-             one warm-up, modes and formats interleaved; medians, (min–max) in brackets.\n",
+             one warm-up, modes and formats interleaved; medians, (min–max) in parentheses.\n",
             inputs.join(" and "),
             mb(self.big.tar_bytes),
             self.reps
