@@ -97,30 +97,44 @@ impl IndexerService {
         if let Some(report) = self.finished_report(&hash).await? {
             return Ok(report);
         }
-        let _manifest_lock = self.store.lock(&hash).await.map_err(failed)?;
+        let manifest_lock = self.store.lock(&hash).await.map_err(failed)?;
+        let result = self.index_locked(&hash, &layers).await;
+        // Released explicitly so PostgreSQL keeps the connection pooled; on an early
+        // return or a cancelled request the guard's drop still releases it.
+        if let Err(err) = manifest_lock.release().await {
+            tracing::warn!(manifest = %hash, error = %err, "releasing the manifest lock");
+        }
+        result
+    }
+
+    async fn index_locked(
+        &self,
+        hash: &str,
+        layers: &[Layer],
+    ) -> Result<IndexReport, IndexFailure> {
         // Whoever held the lock before us may have just indexed it.
-        if let Some(report) = self.finished_report(&hash).await? {
+        if let Some(report) = self.finished_report(hash).await? {
             return Ok(report);
         }
         let digests: Vec<String> = layers.iter().map(|layer| layer.digest.clone()).collect();
-        let outcome = self.scan_missing(&layers).await;
+        let outcome = self.scan_missing(layers).await;
         let report = match outcome {
-            Ok(()) => self.coalesce(&hash, &digests).await,
+            Ok(()) => self.coalesce(hash, &digests).await,
             Err(err) => Err(err),
         };
         match report {
             Ok(report) => {
                 self.store
-                    .put_index_report(&hash, &digests, &report, &self.state)
+                    .put_index_report(hash, &digests, &report, &self.state)
                     .await
                     .map_err(failed)?;
                 Ok(report)
             }
             Err((failure, message)) => {
-                let report = IndexReport::failed(&hash, message);
+                let report = IndexReport::failed(hash, message);
                 if let Err(err) = self
                     .store
-                    .put_index_report(&hash, &digests, &report, &self.state)
+                    .put_index_report(hash, &digests, &report, &self.state)
                     .await
                 {
                     tracing::warn!(manifest = %hash, error = %err, "could not store the failed report");
@@ -162,11 +176,19 @@ impl IndexerService {
             self.scanners.metrics.layers_reused.inc();
             return Ok(());
         }
-        let _layer_lock = self
+        let layer_lock = self
             .store
             .lock(&format!("layer:{}", layer.digest))
             .await
             .map_err(|err| (failed(&err), err.to_string()))?;
+        let result = self.scan_layer_locked(layer).await;
+        if let Err(err) = layer_lock.release().await {
+            tracing::warn!(layer = %layer.digest, error = %err, "releasing the layer lock");
+        }
+        result
+    }
+
+    async fn scan_layer_locked(&self, layer: &Layer) -> Result<(), (IndexFailure, String)> {
         let missing = self.missing_scanners(&layer.digest).await?;
         if missing.is_empty() {
             self.scanners.metrics.layers_reused.inc();
