@@ -197,14 +197,8 @@ impl Scanners {
         progress: Option<LayerProgress>,
     ) -> IndexReport {
         // A layer listed twice in one manifest is read and scanned once.
-        let mut distinct: Vec<&Layer> = Vec::new();
-        for layer in layers {
-            if !distinct.iter().any(|seen| seen.digest == layer.digest) {
-                distinct.push(layer);
-            }
-        }
         let scans = futures::stream::iter(
-            distinct
+            distinct(layers)
                 .into_iter()
                 .map(|layer| self.scan_layer(layer, progress.clone())),
         )
@@ -222,4 +216,16 @@ impl Scanners {
             Err(err) => IndexReport::failed(manifest_hash, err.to_string()),
         }
     }
+}
+
+/// The layers of a manifest with repeats removed, first occurrence kept: a layer listed
+/// twice is read and scanned once.
+pub(crate) fn distinct(layers: &[Layer]) -> Vec<&Layer> {
+    let mut seen: Vec<&Layer> = Vec::new();
+    for layer in layers {
+        if !seen.iter().any(|kept| kept.digest == layer.digest) {
+            seen.push(layer);
+        }
+    }
+    seen
 }

@@ -3,7 +3,7 @@
 //! requests (or two processes on one PostgreSQL) never scan the same manifest or layer
 //! at once.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -154,12 +154,10 @@ impl IndexerService {
     /// Scans each distinct layer with the scanners that have no stored result for it yet,
     /// a few layers at once, under a per-layer lock.
     async fn scan_missing(&self, layers: &[Layer]) -> Result<(), (IndexFailure, String)> {
-        let mut distinct: Vec<Layer> = Vec::new();
-        for layer in layers {
-            if !distinct.iter().any(|seen| seen.digest == layer.digest) {
-                distinct.push(layer.clone());
-            }
-        }
+        let distinct: Vec<Layer> = crate::scanners::distinct(layers)
+            .into_iter()
+            .cloned()
+            .collect();
         let concurrency = self.scanners.layer_concurrency.max(1);
         // Owned layers: a stream of futures borrowing from a slice is not `Send` enough
         // for axum's handlers.
@@ -200,25 +198,12 @@ impl IndexerService {
             .scan_layer_with(layer, Some(only.clone()), None)
             .await
             .map_err(classify)?;
-        let mut per_scanner: BTreeMap<ScannerId, scry_store::ScannerFindings> = only
+        // Every scanner that ran gets an entry, so one that found nothing is marked too.
+        let ran: Vec<ScannerId> = only
             .iter()
-            .map(|&index| {
-                (
-                    self.scanner_ids[index].clone(),
-                    scry_store::ScannerFindings::default(),
-                )
-            })
+            .map(|&index| self.scanner_ids[index].clone())
             .collect();
-        for (id, package) in artifacts.packages {
-            per_scanner.entry(id).or_default().packages.push(package);
-        }
-        for (id, dist) in artifacts.distributions {
-            per_scanner.entry(id).or_default().distributions.push(dist);
-        }
-        for (id, repo) in artifacts.repositories {
-            per_scanner.entry(id).or_default().repositories.push(repo);
-        }
-        let results: Vec<_> = per_scanner.into_iter().collect();
+        let results = scry_store::ScannerFindings::split(&artifacts, &ran);
         self.store
             .put_layer_results(&layer.digest, &results, &artifacts.whiteouts)
             .await
