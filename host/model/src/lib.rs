@@ -4,10 +4,16 @@
 mod artifacts;
 mod digest;
 mod report;
+mod vuln;
 
 pub use artifacts::{FoundPackage, LayerArtifacts, ScannerId, ScannerKind};
 pub use digest::{Digest, DigestError};
 pub use report::{
     Distribution, Environment, IndexReport, IndexState, Layer, Manifest, Package, Repository,
     SourcePackage,
+};
+pub use vuln::{
+    AffectedManifests, AffectedManifestsRequest, EnrichmentRecord, MatcherRun, SEVERITIES,
+    UpdateDiff, UpdateKind, UpdateOperation, VersionRange, Vulnerability, VulnerabilityReport,
+    severity_rank, zero_time,
 };
