@@ -382,6 +382,7 @@ fixture multilayer "multilayer format=$FORMAT_MULTILAYER base=$BOOKWORM_ID wheel
 fixture rpm "rpm format=$FORMAT_RPM inputs=$(src_hash rpm rhel) bdb=${BDB_DBS[*]}" build_rpm
 fixture alpine "alpine format=$FORMAT_ALPINE inputs=$(src_hash alpine)" build_alpine
 fixture ruby "ruby format=$FORMAT_RUBY debs=${RUBY_DEBS[*]}" build_ruby
+bash "$SRC/feeds-distro.sh" "$DIR"   # debian/ubuntu/alpine feed samples (own stamp)
 if ((BIG)); then
   fixture big "big format=$FORMAT_BIG base=$BOOKWORM_ID python=$(ls -d /usr/lib/python3* | tr '\n' ' ')" build_big
 fi
