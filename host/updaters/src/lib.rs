@@ -15,6 +15,7 @@ mod http;
 mod sink;
 
 pub mod alpine;
+pub mod cvss_score;
 pub mod cvss;
 pub mod debian;
 pub mod osv;
