@@ -383,6 +383,7 @@ fixture rpm "rpm format=$FORMAT_RPM inputs=$(src_hash rpm rhel) bdb=${BDB_DBS[*]
 fixture alpine "alpine format=$FORMAT_ALPINE inputs=$(src_hash alpine)" build_alpine
 fixture ruby "ruby format=$FORMAT_RUBY debs=${RUBY_DEBS[*]}" build_ruby
 bash "$SRC/feeds-distro.sh" "$DIR"   # debian/ubuntu/alpine feed samples (own stamp)
+bash "$SRC/feeds-ecosystems.sh" "$DIR"   # osv/rhel-vex/nvd feed samples (own stamp)
 if ((BIG)); then
   fixture big "big format=$FORMAT_BIG base=$BOOKWORM_ID python=$(ls -d /usr/lib/python3* | tr '\n' ' ')" build_big
 fi
