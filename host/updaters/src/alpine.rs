@@ -291,6 +291,8 @@ impl Emit<'_, '_> {
                     links: format!("https://security.alpinelinux.org/vuln/{id}"),
                     name: id,
                     issued: zero_time(),
+                    // secdb states no severity.
+                    normalized_severity: "Unknown".into(),
                     package: Some(source_package(&package.name)),
                     distribution: Some(self.distribution.clone()),
                     fixed_in_version: fixed.clone(),
