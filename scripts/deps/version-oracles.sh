@@ -13,13 +13,16 @@
 set -euo pipefail
 
 APT_PACKAGES=(
-  dpkg                                       # dpkg --compare-versions spot checks
+  dpkg                                       # dpkg --compare-versions (10k pairs)
   python3-apt                                # apt_pkg.version_compare
   python3-rpm                                # rpm.labelCompare
   python3-venv                               # the venv below
   golang-go                                  # builds the go-apk-version oracle
   golang-github-knqyf263-go-apk-version-dev  # apk-tools' cases + Clair's apk ordering
   golang-github-knqyf263-go-rpm-version-dev  # extra rpm cases
+  libmaven3-core-java                        # Maven's ComparableVersion (maven3-artifact.jar)
+  default-jdk-headless                       # runs the single-file Java Maven oracle
+  ruby                                       # RubyGems' Gem::Version
 )
 # Pinned: the versions the tests were written against.
 PIP_PACKAGES=(packaging==26.4 semantic_version==2.10.0 semver==3.1.2 univers==32.0.1)

@@ -8,17 +8,22 @@
 //! equal Debian versions. None of the types implement `Hash` for that reason.
 //!
 //! The tests in `sdk/tests/version_oracles/` compare each ordering with the real tool
-//! (dpkg, rpm, Python `packaging`, apk-tools' own cases, `semantic_version`).
+//! (dpkg, rpm, Python `packaging`, apk-tools' own cases, `semantic_version`, Maven's
+//! `ComparableVersion`, RubyGems' `Gem::Version`, PyPI `univers`).
 
 mod apk;
 mod digits;
 mod dpkg;
+mod gem;
+mod maven;
 mod pep440;
 mod rpm;
 mod semver;
 
 pub use apk::Apk;
 pub use dpkg::Dpkg;
+pub use gem::Gem;
+pub use maven::Maven;
 pub use pep440::Pep440;
 pub use rpm::{Rpm, rpmvercmp};
 pub use semver::Semver;

@@ -13,6 +13,8 @@ Schemes and the interpreter they need:
   pep440 packaging.version (PyPI packaging)   oracle venv
   semver semantic_version + semver (PyPI)     oracle venv
   apk    univers AlpineLinuxVersion (PyPI)    oracle venv
+  maven  univers MavenVersion (PyPI)          oracle venv
+  gem    univers RubygemsVersion (PyPI)       oracle venv
 Exit status 3 with a message on stderr when the module is missing.
 """
 import sys
@@ -92,8 +94,35 @@ def apk():
     return {"cmp": cmp}
 
 
+def univers_cmp(class_name):
+    versions = need("univers.versions", "PyPI package univers")
+    V = getattr(versions, class_name)
+
+    def cmp(a, b):
+        x, y = V(a), V(b)
+        return sign((x > y) - (x < y))
+
+    return {"cmp": cmp}
+
+
+def maven():
+    return univers_cmp("MavenVersion")
+
+
+def gem():
+    return univers_cmp("RubygemsVersion")
+
+
 def main():
-    handlers = {"dpkg": dpkg, "rpm": rpm, "pep440": pep440, "semver": semver, "apk": apk}[sys.argv[1]]()
+    handlers = {
+        "dpkg": dpkg,
+        "rpm": rpm,
+        "pep440": pep440,
+        "semver": semver,
+        "apk": apk,
+        "maven": maven,
+        "gem": gem,
+    }[sys.argv[1]]()
     out = sys.stdout
     for line in sys.stdin:
         op, *args = line.rstrip("\n").split("\t")
