@@ -5,12 +5,16 @@
 //! Enable the matching cargo feature (`scanner` or `matcher`) and build with
 //! `cargo build --target wasm32-wasip2`.
 //!
-//! The parsing helpers ([`rfc822`], [`dpkg`], [`osrelease`]) and the version
-//! orderings in [`version`] are plain Rust and work without either feature.
+//! The parsing helpers ([`rfc822`], [`dpkg`], [`osrelease`], [`cpe`]), the version
+//! orderings in [`version`] and the matchers' verdict rules in [`matching`] are plain
+//! Rust and work without either feature.
 #![deny(unsafe_code)]
 
+pub mod cpe;
 pub mod dpkg;
+pub mod matching;
 pub mod osrelease;
+mod pattern;
 pub mod rfc822;
 pub mod version;
 
