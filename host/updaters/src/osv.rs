@@ -64,7 +64,8 @@ impl UpdaterSet for OsvSet {
                 what: "temporary file for ecosystems.txt".into(),
                 source: err,
             })?;
-            ctx.download(&url, &Conditional::default(), file.path()).await?;
+            ctx.download(&url, &Conditional::default(), file.path())
+                .await?;
             let listing = std::fs::read_to_string(file.path()).map_err(|err| UpdaterError::Io {
                 what: format!("reading {url}"),
                 source: err,
@@ -79,9 +80,12 @@ impl UpdaterSet for OsvSet {
                     continue;
                 };
                 // `Maven:…`-style suffixed names repeat a supported base: once is enough.
-                let taken = updaters.iter().any(|u| u.name() == ecosystem.updater_name());
+                let taken = updaters
+                    .iter()
+                    .any(|u| u.name() == ecosystem.updater_name());
                 let allowed = allowlist.as_ref().is_none_or(|list| {
-                    list.iter().any(|a| a.eq_ignore_ascii_case(ecosystem.osv_name))
+                    list.iter()
+                        .any(|a| a.eq_ignore_ascii_case(ecosystem.osv_name))
                 });
                 if allowed && !taken && line.eq_ignore_ascii_case(ecosystem.osv_name) {
                     updaters.push(Box::new(OsvUpdater::new(&base, ecosystem)));
@@ -95,12 +99,18 @@ impl UpdaterSet for OsvSet {
 
 /// `url` from the set's config, always ending in `/`.
 fn base_url(ctx: &FetchContext) -> Result<String, UpdaterError> {
-    let base = ctx.setting(SET, "url").unwrap_or_else(|| DEFAULT_URL.into());
+    let base = ctx
+        .setting(SET, "url")
+        .unwrap_or_else(|| DEFAULT_URL.into());
     url::Url::parse(&base).map_err(|err| UpdaterError::Config {
         updater: SET.into(),
         reason: format!("url {base:?}: {err}"),
     })?;
-    Ok(if base.ends_with('/') { base } else { format!("{base}/") })
+    Ok(if base.ends_with('/') {
+        base
+    } else {
+        format!("{base}/")
+    })
 }
 
 fn allowlist(ctx: &FetchContext) -> Result<Option<Vec<String>>, UpdaterError> {
@@ -157,7 +167,9 @@ impl Updater for OsvUpdater {
         async move {
             let prev = prev_fingerprint.filter(|f| !f.is_empty());
             let conditional = Conditional {
-                etag: prev.filter(|f| !f.starts_with(HASH_PREFIX)).map(str::to_string),
+                etag: prev
+                    .filter(|f| !f.starts_with(HASH_PREFIX))
+                    .map(str::to_string),
                 last_modified: None,
             };
             let mut download = Download::new(String::new())?;
@@ -184,12 +196,11 @@ impl Updater for OsvUpdater {
             what: format!("opening {}", self.archive()),
             source: err,
         })?;
-        let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|err| {
-            UpdaterError::Parse {
+        let mut archive =
+            zip::ZipArchive::new(BufReader::new(file)).map_err(|err| UpdaterError::Parse {
                 what: self.archive(),
                 reason: format!("not a readable zip archive: {err}"),
-            }
-        })?;
+            })?;
         let mut batch = Vec::with_capacity(BATCH);
         // One entry (one advisory) in memory at a time.
         for index in 0..archive.len() {
@@ -207,7 +218,11 @@ impl Updater for OsvUpdater {
                     what: format!("{} entry {entry_name}", self.archive()),
                     reason: err.to_string(),
                 })?;
-            batch.extend(mapping::vulnerabilities(&advisory, self.ecosystem, &self.name));
+            batch.extend(mapping::vulnerabilities(
+                &advisory,
+                self.ecosystem,
+                &self.name,
+            ));
             if batch.len() >= BATCH {
                 sink.vulnerabilities(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))?;
             }

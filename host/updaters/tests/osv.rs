@@ -47,12 +47,34 @@ fn find<'a>(vulns: &'a [Vulnerability], name: &str, package: &str) -> Vec<&'a Vu
 async fn the_set_lists_supported_ecosystems_and_honours_the_allowlist() {
     let server = server().await;
     let ctx = context(json!({"osv": {"url": server.url()}}));
-    let mut names: Vec<String> = OsvSet.updaters(&ctx).await.unwrap().iter().map(|u| u.name().to_string()).collect();
+    let mut names: Vec<String> = OsvSet
+        .updaters(&ctx)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.name().to_string())
+        .collect();
     names.sort();
-    assert_eq!(names, ["osv/crates.io", "osv/go", "osv/maven", "osv/npm", "osv/pypi", "osv/rubygems"]);
+    assert_eq!(
+        names,
+        [
+            "osv/crates.io",
+            "osv/go",
+            "osv/maven",
+            "osv/npm",
+            "osv/pypi",
+            "osv/rubygems"
+        ]
+    );
 
     let ctx = context(json!({"osv": {"url": server.url(), "allowlist": ["PyPI", "go", "NuGet"]}}));
-    let mut names: Vec<String> = OsvSet.updaters(&ctx).await.unwrap().iter().map(|u| u.name().to_string()).collect();
+    let mut names: Vec<String> = OsvSet
+        .updaters(&ctx)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.name().to_string())
+        .collect();
     names.sort();
     assert_eq!(names, ["osv/go", "osv/pypi"]);
 
@@ -74,24 +96,49 @@ async fn pypi_ecosystem_ranges_become_query_strings() {
     let fixed: Vec<&str> = django.iter().map(|v| v.fixed_in_version.as_str()).collect();
     assert_eq!(
         fixed,
-        ["introduced=2.2&fixed=2.2.26", "introduced=3.2&fixed=3.2.11", "introduced=4.0&fixed=4.0.1"]
+        [
+            "introduced=2.2&fixed=2.2.26",
+            "introduced=3.2&fixed=3.2.11",
+            "introduced=4.0&fixed=4.0.1"
+        ]
     );
     let first = django[0];
     assert_eq!(first.issued, "2022-01-05T00:15:00Z");
-    assert!(first.description.starts_with("An issue was discovered in Django 2.2 before 2.2.26"));
+    assert!(
+        first
+            .description
+            .starts_with("An issue was discovered in Django 2.2 before 2.2.26")
+    );
     assert_eq!(first.range, None);
     let package = first.package.as_ref().unwrap();
-    assert_eq!((package.kind.as_str(), package.version.as_str()), ("binary", ""));
+    assert_eq!(
+        (package.kind.as_str(), package.version.as_str()),
+        ("binary", "")
+    );
     let repo = first.repository.as_ref().unwrap();
-    assert_eq!((repo.name.as_str(), repo.uri.as_str()), ("pypi", "https://pypi.org/simple"));
-    assert!(first.links.split(' ').any(|l| l == "https://osv.dev/vulnerability/PYSEC-2022-1"));
-    assert_eq!((first.severity.as_str(), first.normalized_severity.as_str()), ("", "Unknown"));
+    assert_eq!(
+        (repo.name.as_str(), repo.uri.as_str()),
+        ("pypi", "https://pypi.org/simple")
+    );
+    assert!(
+        first
+            .links
+            .split(' ')
+            .any(|l| l == "https://osv.dev/vulnerability/PYSEC-2022-1")
+    );
+    assert_eq!(
+        (first.severity.as_str(), first.normalized_severity.as_str()),
+        ("", "Unknown")
+    );
 
     let s3file = find(&vulns, "GHSA-4w8f-hjm9-xwgf", "django-s3file");
     assert_eq!(s3file.len(), 1);
     assert_eq!(s3file[0].fixed_in_version, "fixed=5.5.1");
     // 9.1 computed from the vector, though the feed also says CRITICAL.
-    assert_eq!(s3file[0].severity, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N");
+    assert_eq!(
+        s3file[0].severity,
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
+    );
     assert_eq!(s3file[0].normalized_severity, "Critical");
 
     let aws = find(&vulns, "GHSA-j3f7-7rmc-6wqj", "awsiotsdk");
@@ -99,7 +146,10 @@ async fn pypi_ecosystem_ranges_become_query_strings() {
     assert_eq!(aws[0].normalized_severity, "High"); // 7.1
     let links: Vec<&str> = aws[0].links.split(' ').collect();
     assert!(links.contains(&"https://osv.dev/vulnerability/GHSA-j3f7-7rmc-6wqj"));
-    assert!(links.contains(&"https://osv.dev/vulnerability/CVE-2021-40831"), "{links:?}");
+    assert!(
+        links.contains(&"https://osv.dev/vulnerability/CVE-2021-40831"),
+        "{links:?}"
+    );
     assert!(find(&vulns, "GHSA-j3f7-7rmc-6wqj", "aws-iot-device-sdk-v2").is_empty());
 
     let pillow = find(&vulns, "PYSEC-2022-10", "pillow");
@@ -113,15 +163,25 @@ async fn go_semver_ranges_are_normalized() {
     // Five vulndb records (1+1+2+2+2) and two GHSA records (4+1).
     assert_eq!(vulns.len(), 13);
     let repo = vulns[0].repository.as_ref().unwrap();
-    assert_eq!((repo.name.as_str(), repo.uri.as_str()), ("go", "https://pkg.go.dev/"));
+    assert_eq!(
+        (repo.name.as_str(), repo.uri.as_str()),
+        ("go", "https://pkg.go.dev/")
+    );
 
     let beego = find(&vulns, "GO-2022-0463", "github.com/beego/beego");
     assert_eq!(beego.len(), 1);
     assert_eq!(beego[0].fixed_in_version, "1.12.9");
     let range = beego[0].range.as_ref().unwrap();
-    assert_eq!((range.lower.as_str(), range.upper.as_str()), (ZERO, "semver:0.1.12.9.0.0.0.0.0.0"));
+    assert_eq!(
+        (range.lower.as_str(), range.upper.as_str()),
+        (ZERO, "semver:0.1.12.9.0.0.0.0.0.0")
+    );
     assert_eq!(beego[0].issued, "2022-07-01T20:06:59Z");
-    assert!(beego[0].links.contains("https://osv.dev/vulnerability/CVE-2022-31259"));
+    assert!(
+        beego[0]
+            .links
+            .contains("https://osv.dev/vulnerability/CVE-2022-31259")
+    );
 
     let v2 = find(&vulns, "GO-2022-0569", "github.com/beego/beego/v2");
     let range = v2[0].range.as_ref().unwrap();
@@ -142,11 +202,29 @@ async fn go_semver_ranges_are_normalized() {
     fixed.sort();
     assert_eq!(
         fixed,
-        ["fixed=1.24.15", "introduced=1.25.0&fixed=1.25.11", "introduced=1.26.0&fixed=1.26.6", "introduced=1.27.0&fixed=1.27.3"]
+        [
+            "fixed=1.24.15",
+            "introduced=1.25.0&fixed=1.25.11",
+            "introduced=1.26.0&fixed=1.26.6",
+            "introduced=1.27.0&fixed=1.27.3"
+        ]
     );
-    assert!(k8s.iter().all(|v| v.range.is_none() && v.normalized_severity == "Medium"));
-    let gnark = find(&vulns, "GHSA-pffg-92cg-xf5c", "github.com/consensys/gnark-crypto");
-    assert_eq!((gnark[0].severity.as_str(), gnark[0].normalized_severity.as_str()), ("LOW", "Low"));
+    assert!(
+        k8s.iter()
+            .all(|v| v.range.is_none() && v.normalized_severity == "Medium")
+    );
+    let gnark = find(
+        &vulns,
+        "GHSA-pffg-92cg-xf5c",
+        "github.com/consensys/gnark-crypto",
+    );
+    assert_eq!(
+        (
+            gnark[0].severity.as_str(),
+            gnark[0].normalized_severity.as_str()
+        ),
+        ("LOW", "Low")
+    );
 }
 
 #[tokio::test]
@@ -158,7 +236,10 @@ async fn crates_npm_maven_and_rubygems() {
     let owning_ref = find(&crates, "RUSTSEC-2022-0040", "owning_ref");
     let range = owning_ref[0].range.as_ref().unwrap();
     // last_affected 0.4.1 → exclusive upper bound at the next patch.
-    assert_eq!((range.lower.as_str(), range.upper.as_str()), (ZERO, "semver:0.0.4.2.0.0.0.0.0.0"));
+    assert_eq!(
+        (range.lower.as_str(), range.upper.as_str()),
+        (ZERO, "semver:0.0.4.2.0.0.0.0.0.0")
+    );
     assert_eq!(owning_ref[0].fixed_in_version, "");
     let rsa = find(&crates, "RUSTSEC-2023-0071", "rsa");
     assert_eq!(rsa[0].range.as_ref().unwrap().upper, INFINITY);
@@ -167,22 +248,38 @@ async fn crates_npm_maven_and_rubygems() {
     assert_eq!(time[0].fixed_in_version, "0.2.23");
     assert_eq!(time[0].description.lines().next(), Some("### Impact"));
     let repo = time[0].repository.as_ref().unwrap();
-    assert_eq!((repo.name.as_str(), repo.uri.as_str()), ("crates.io", "https://crates.io"));
+    assert_eq!(
+        (repo.name.as_str(), repo.uri.as_str()),
+        ("crates.io", "https://crates.io")
+    );
 
     let (npm, _) = run(&server, "npm").await;
     assert_eq!(npm.len(), 2);
     let ms = find(&npm, "GHSA-3fx5-fwvr-xrjg", "ms");
     assert_eq!(ms[0].fixed_in_version, "fixed=0.7.1");
     assert_eq!(ms[0].normalized_severity, "High"); // 7.5
-    assert_eq!(ms[0].repository.as_ref().unwrap().uri, "https://registry.npmjs.org");
+    assert_eq!(
+        ms[0].repository.as_ref().unwrap().uri,
+        "https://registry.npmjs.org"
+    );
     let sdk = find(&npm, "GHSA-j3f7-7rmc-6wqj", "aws-iot-device-sdk-v2");
-    assert_eq!(sdk[0].range.as_ref().unwrap().upper, "semver:0.1.6.0.0.0.0.0.0.0");
+    assert_eq!(
+        sdk[0].range.as_ref().unwrap().upper,
+        "semver:0.1.6.0.0.0.0.0.0.0"
+    );
 
     let (maven, _) = run(&server, "Maven").await;
     assert_eq!(maven.len(), 4);
-    let core = find(&maven, "GHSA-29qj-rvv6-qrmv", "org.jboss.resteasy:resteasy-core");
+    let core = find(
+        &maven,
+        "GHSA-29qj-rvv6-qrmv",
+        "org.jboss.resteasy:resteasy-core",
+    );
     let fixed: Vec<&str> = core.iter().map(|v| v.fixed_in_version.as_str()).collect();
-    assert_eq!(fixed, ["fixed=3.11.1.Final", "introduced=4.0.0&fixed=4.5.3.Final"]);
+    assert_eq!(
+        fixed,
+        ["fixed=3.11.1.Final", "introduced=4.0.0&fixed=4.5.3.Final"]
+    );
     assert_eq!(core[0].normalized_severity, "Medium"); // 5.4
     assert_eq!(core[0].repository.as_ref().unwrap().name, "maven");
 
@@ -190,8 +287,17 @@ async fn crates_npm_maven_and_rubygems() {
     assert_eq!(gems.len(), 2);
     let rails = find(&gems, "GHSA-24fg-p96v-hxh8", "rails");
     assert_eq!(rails[0].fixed_in_version, "introduced=2.1.0&fixed=2.3.11");
-    assert_eq!((rails[0].severity.as_str(), rails[0].normalized_severity.as_str()), ("MODERATE", "Medium"));
-    assert_eq!(rails[0].repository.as_ref().unwrap().uri, "https://rubygems.org/gems/");
+    assert_eq!(
+        (
+            rails[0].severity.as_str(),
+            rails[0].normalized_severity.as_str()
+        ),
+        ("MODERATE", "Medium")
+    );
+    assert_eq!(
+        rails[0].repository.as_ref().unwrap().uri,
+        "https://rubygems.org/gems/"
+    );
 }
 
 #[tokio::test]
@@ -201,14 +307,23 @@ async fn an_unchanged_archive_is_not_downloaded_again() {
     let updater = updater(&server, "PyPI");
     let (_, fingerprint) = run(&server, "PyPI").await;
     assert_eq!(fingerprint, feed_files::etag(&server.get("PyPI/all.zip")));
-    assert!(matches!(updater.fetch(&ctx, Some(&fingerprint)).await.unwrap(), Fetched::Unchanged));
+    assert!(matches!(
+        updater.fetch(&ctx, Some(&fingerprint)).await.unwrap(),
+        Fetched::Unchanged
+    ));
     let (path, sent) = server.log().pop().unwrap();
-    assert_eq!((path.as_str(), sent.as_deref()), ("PyPI/all.zip", Some(fingerprint.as_str())));
+    assert_eq!(
+        (path.as_str(), sent.as_deref()),
+        ("PyPI/all.zip", Some(fingerprint.as_str()))
+    );
     // A changed archive is fetched again.
     let mut changed = server.get("PyPI/all.zip");
     changed.extend_from_slice(b"\0");
     server.set("PyPI/all.zip", changed);
-    assert!(matches!(updater.fetch(&ctx, Some(&fingerprint)).await.unwrap(), Fetched::Changed(_)));
+    assert!(matches!(
+        updater.fetch(&ctx, Some(&fingerprint)).await.unwrap(),
+        Fetched::Changed(_)
+    ));
 }
 
 async fn parse_error(server: &FeedServer) -> String {
@@ -217,8 +332,11 @@ async fn parse_error(server: &FeedServer) -> String {
     let Fetched::Changed(download) = updater.fetch(&ctx, None).await.unwrap() else {
         panic!("unchanged");
     };
-    let err = updater.parse(&download, &mut Collect::default()).unwrap_err();
+    let err = updater
+        .parse(&download, &mut Collect::default())
+        .unwrap_err();
     assert!(matches!(err, UpdaterError::Parse { .. }), "{err:?}");
+    eprintln!("{err}");
     err.to_string()
 }
 
@@ -228,7 +346,10 @@ async fn a_truncated_zip_is_a_named_error() {
     let whole = server.get("PyPI/all.zip");
     server.set("PyPI/all.zip", whole[..whole.len() / 2].to_vec());
     let err = parse_error(&server).await;
-    assert!(err.contains("osv/pypi") && err.contains("PyPI/all.zip"), "{err}");
+    assert!(
+        err.contains("osv/pypi") && err.contains("PyPI/all.zip"),
+        "{err}"
+    );
     assert!(err.contains("not a readable zip archive"), "{err}");
 }
 
@@ -241,7 +362,8 @@ async fn bad_json_names_the_entry() {
     zip.start_file("PYSEC-2022-1.json", options).unwrap();
     zip.write_all(&good).unwrap();
     zip.start_file("PYSEC-9999-1.json", options).unwrap();
-    zip.write_all(br#"{"id": "PYSEC-9999-1", "affected": [{"package": "#).unwrap();
+    zip.write_all(br#"{"id": "PYSEC-9999-1", "affected": [{"package": "#)
+        .unwrap();
     server.set("PyPI/all.zip", zip.finish().unwrap().into_inner());
     let err = parse_error(&server).await;
     assert!(err.contains("entry PYSEC-9999-1.json"), "{err}");
@@ -258,5 +380,8 @@ async fn connection_refused_names_the_url() {
 
     let updater = OsvUpdater::new(&base, Ecosystem::find("npm").unwrap());
     let err = updater.fetch(&ctx, None).await.err().unwrap();
-    assert!(err.to_string().contains(&format!("{base}npm/all.zip")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("{base}npm/all.zip")),
+        "{err}"
+    );
 }

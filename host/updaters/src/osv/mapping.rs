@@ -67,7 +67,11 @@ impl Ecosystem {
 
 /// The vulnerabilities `advisory` states for packages of `ecosystem` (an advisory in one
 /// ecosystem's archive may list packages of others: those are left to their own).
-pub fn vulnerabilities(advisory: &Advisory, ecosystem: Ecosystem, updater: &str) -> Vec<Vulnerability> {
+pub fn vulnerabilities(
+    advisory: &Advisory,
+    ecosystem: Ecosystem,
+    updater: &str,
+) -> Vec<Vulnerability> {
     if advisory.withdrawn.is_some() {
         return Vec::new();
     }
@@ -217,7 +221,11 @@ fn severity(advisory: &Advisory, affected: &Affected) -> (String, &'static str) 
     } else {
         &affected.severity
     };
-    let find = |kind: &str| severities.iter().find(|s| s.kind.eq_ignore_ascii_case(kind));
+    let find = |kind: &str| {
+        severities
+            .iter()
+            .find(|s| s.kind.eq_ignore_ascii_case(kind))
+    };
     if let Some(v3) = find("CVSS_V3")
         && let Some(score) = cvss_score::v3_base_score(&v3.score)
     {
@@ -237,7 +245,10 @@ fn severity(advisory: &Advisory, affected: &Affected) -> (String, &'static str) 
         .filter(|s| !s.is_empty());
     // A v4 vector is kept as the feed's severity; its rating comes from the word.
     if let Some(v4) = find("CVSS_V4") {
-        return (v4.score.clone(), word.map_or("Unknown", cvss_score::normalize_word));
+        return (
+            v4.score.clone(),
+            word.map_or("Unknown", cvss_score::normalize_word),
+        );
     }
     match word {
         Some(word) => (word.to_string(), cvss_score::normalize_word(word)),
@@ -296,7 +307,10 @@ mod tests {
     fn query_and_semver_forms() {
         let s = span(Some("1.0"), Some("1.4"), None);
         assert_eq!(query(&s), "introduced=1.0&fixed=1.4");
-        assert_eq!(query(&span(None, None, Some("2.0.0b1"))), "lastAffected=2.0.0b1");
+        assert_eq!(
+            query(&span(None, None, Some("2.0.0b1"))),
+            "lastAffected=2.0.0b1"
+        );
         assert_eq!(query(&span(None, None, None)), "");
         let range = normalized_range(&span(None, None, Some("1.4.2"))).unwrap();
         assert_eq!(range.lower, semver::ZERO);
@@ -310,7 +324,10 @@ mod tests {
     #[test]
     fn finds_ecosystems() {
         assert_eq!(Ecosystem::find("pypi").unwrap().osv_name, "PyPI");
-        assert_eq!(Ecosystem::find("crates.io").unwrap().updater_name(), "osv/crates.io");
+        assert_eq!(
+            Ecosystem::find("crates.io").unwrap().updater_name(),
+            "osv/crates.io"
+        );
         assert!(Ecosystem::find("Debian:12").is_none());
         assert!(Ecosystem::find("NuGet").is_none());
     }

@@ -11,13 +11,11 @@ pub fn parse(version: &str) -> Option<[i32; 3]> {
     let version = version.strip_prefix('v').unwrap_or(version);
     let core = version.split(['+', '-']).next()?;
     let mut parts = [0i32; 3];
-    let mut count = 0;
-    for part in core.split('.') {
-        if count == 3 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+    for (index, part) in core.split('.').enumerate() {
+        if index == 3 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        parts[count] = part.parse().ok()?;
-        count += 1;
+        parts[index] = part.parse().ok()?;
     }
     Some(parts)
 }

@@ -41,7 +41,11 @@ pub fn load_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let key = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let key = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(key, std::fs::read(&path).unwrap());
             }
         }
@@ -69,7 +73,9 @@ impl FeedServer {
             files,
             log: Vec::new(),
         }));
-        let app = axum::Router::new().fallback(serve).with_state(state.clone());
+        let app = axum::Router::new()
+            .fallback(serve)
+            .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
@@ -84,7 +90,11 @@ impl FeedServer {
     }
 
     pub fn set(&self, path: &str, body: impl Into<Vec<u8>>) {
-        self.state.lock().unwrap().files.insert(path.into(), body.into());
+        self.state
+            .lock()
+            .unwrap()
+            .files
+            .insert(path.into(), body.into());
     }
 
     pub fn get(&self, path: &str) -> Vec<u8> {
@@ -107,7 +117,11 @@ pub fn etag(body: &[u8]) -> String {
     format!("\"{}\"", &hex::encode(Sha256::digest(body))[..16])
 }
 
-async fn serve(State(state): State<Arc<Mutex<Files>>>, headers: HeaderMap, request: Request) -> Response {
+async fn serve(
+    State(state): State<Arc<Mutex<Files>>>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
     let path = request.uri().path().trim_start_matches('/').to_string();
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
@@ -116,7 +130,10 @@ async fn serve(State(state): State<Arc<Mutex<Files>>>, headers: HeaderMap, reque
     let mut files = state.lock().unwrap();
     files.log.push((path.clone(), if_none_match.clone()));
     let Some(body) = files.files.get(&path) else {
-        return Response::builder().status(StatusCode::NOT_FOUND).body(Body::empty()).unwrap();
+        return Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Body::empty())
+            .unwrap();
     };
     let tag = etag(body);
     if if_none_match.as_deref() == Some(tag.as_str()) {
