@@ -184,10 +184,8 @@ pub fn read_tables(input: impl BufRead, what: &str) -> Result<Tables, UpdaterErr
                     entry = None;
                 }
             }
-            Event::Text(_) | Event::CData(_) => {
-                if leaf.is_some() {
-                    text.push_str(&xml.text(&event)?.unwrap_or_default());
-                }
+            Event::Text(_) | Event::CData(_) if leaf.is_some() => {
+                text.push_str(&xml.text(&event)?.unwrap_or_default());
             }
             Event::End(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
@@ -199,11 +197,11 @@ pub fn read_tables(input: impl BufRead, what: &str) -> Result<Tables, UpdaterErr
                         ("dpkginfo_object", "name") => {
                             tables.objects.insert(id.clone(), Names::Literal(value));
                         }
-                        ("dpkginfo_state", "evr") => {
-                            // Only an upper bound is a fixed version.
-                            if operation.as_deref().is_none_or(|op| op == "less than") {
-                                tables.states.entry(id.clone()).or_default().evr = Some(value);
-                            }
+                        // Only an upper bound is a fixed version.
+                        ("dpkginfo_state", "evr")
+                            if operation.as_deref().is_none_or(|op| op == "less than") =>
+                        {
+                            tables.states.entry(id.clone()).or_default().evr = Some(value);
                         }
                         ("dpkginfo_state", "arch") => {
                             let op = operation.clone().unwrap_or_else(|| "equals".into());
@@ -294,10 +292,8 @@ pub fn emit_definitions(
                     _ => {}
                 }
             }
-            Event::Text(_) | Event::CData(_) => {
-                if leaf.is_some() {
-                    text.push_str(&xml.text(&event)?.unwrap_or_default());
-                }
+            Event::Text(_) | Event::CData(_) if leaf.is_some() => {
+                text.push_str(&xml.text(&event)?.unwrap_or_default());
             }
             Event::End(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
