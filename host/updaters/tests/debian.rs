@@ -459,3 +459,54 @@ async fn old_config_keys_are_rejected() {
     assert!(matches!(err, UpdaterError::Config { .. }), "{err}");
     assert!(err.to_string().contains("\"url\""), "{err}");
 }
+
+/// Records batch sizes: the parser must hand over bounded batches, not one big list.
+#[derive(Default)]
+struct BatchSizes(Vec<usize>);
+
+impl scry_updaters::Sink for BatchSizes {
+    fn vulnerabilities(
+        &mut self,
+        batch: Vec<Vulnerability>,
+    ) -> Result<(), scry_updaters::SinkError> {
+        self.0.push(batch.len());
+        Ok(())
+    }
+    fn enrichments(
+        &mut self,
+        _: Vec<scry_model::EnrichmentRecord>,
+    ) -> Result<(), scry_updaters::SinkError> {
+        Ok(())
+    }
+    fn deleted(&mut self, _: Vec<String>) -> Result<(), scry_updaters::SinkError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn records_go_out_in_batches() {
+    let entries: Vec<TrackerEntry> = (0..5000)
+        .map(|i| TrackerEntry {
+            source_package: format!("pkg{}", i % 700),
+            cve: format!("CVE-2024-{i:05}"),
+            codename: "bookworm".into(),
+            fixed_version: Some(format!("1.{i}-1")),
+            urgency: "low".into(),
+            description: String::new(),
+        })
+        .collect();
+    let server = server(serde_json::to_vec(&tracker_json(&entries)).unwrap()).await;
+    let config =
+        json!({"debian": {"json_url": server.url(JSON_PATH), "releases": {"bookworm": "12"}}});
+    let (ctx, updater) = the_updater(config).await;
+    let download = fetch_new(updater.as_ref(), &ctx).await;
+    let sizes = tokio::task::spawn_blocking(move || {
+        let mut sink = BatchSizes::default();
+        updater.parse(&download, &mut sink).unwrap();
+        sink.0
+    })
+    .await
+    .unwrap();
+    let batch = scry_updaters::BATCH;
+    assert_eq!(sizes, [batch, batch, 5000 - 2 * batch]);
+}
