@@ -15,8 +15,8 @@ mod http;
 mod sink;
 
 pub mod alpine;
-pub mod cvss_score;
 pub mod cvss;
+pub mod cvss_score;
 pub mod debian;
 pub mod osv;
 pub mod rhel_vex;

@@ -170,7 +170,7 @@ async fn go_semver_ranges_are_normalized() {
 
     let beego = find(&vulns, "GO-2022-0463", "github.com/beego/beego");
     assert_eq!(beego.len(), 1);
-    assert_eq!(beego[0].fixed_in_version, "1.12.9");
+    assert_eq!(beego[0].fixed_in_version, "fixed=1.12.9");
     let range = beego[0].range.as_ref().unwrap();
     assert_eq!(
         (range.lower.as_str(), range.upper.as_str()),
@@ -184,6 +184,7 @@ async fn go_semver_ranges_are_normalized() {
     );
 
     let v2 = find(&vulns, "GO-2022-0569", "github.com/beego/beego/v2");
+    assert_eq!(v2[0].fixed_in_version, "introduced=2.0.0&fixed=2.0.4");
     let range = v2[0].range.as_ref().unwrap();
     assert_eq!(range.lower, "semver:0.2.0.0.0.0.0.0.0.0");
     assert_eq!(range.upper, "semver:0.2.0.4.0.0.0.0.0.0");
@@ -194,7 +195,7 @@ async fn go_semver_ranges_are_normalized() {
     assert_eq!(open[0].range.as_ref().unwrap().upper, INFINITY);
 
     let stdlib = find(&vulns, "GO-2021-0159", "stdlib");
-    assert_eq!(stdlib[0].fixed_in_version, "1.4.3");
+    assert_eq!(stdlib[0].fixed_in_version, "fixed=1.4.3");
 
     // GHSA's Go records use ECOSYSTEM ranges: the query form, no normalized range.
     let k8s = find(&vulns, "GHSA-qc2g-gmh6-95p4", "k8s.io/kubernetes");
@@ -240,12 +241,16 @@ async fn crates_npm_maven_and_rubygems() {
         (range.lower.as_str(), range.upper.as_str()),
         (ZERO, "semver:0.0.4.2.0.0.0.0.0.0")
     );
-    assert_eq!(owning_ref[0].fixed_in_version, "");
+    assert_eq!(
+        owning_ref[0].fixed_in_version,
+        "introduced=0.0.0-0&lastAffected=0.4.1"
+    );
     let rsa = find(&crates, "RUSTSEC-2023-0071", "rsa");
     assert_eq!(rsa[0].range.as_ref().unwrap().upper, INFINITY);
+    assert_eq!(rsa[0].fixed_in_version, "introduced=0.0.0-0");
     assert_eq!(rsa[0].normalized_severity, "Medium"); // 5.9
     let time = find(&crates, "RUSTSEC-2020-0071", "time");
-    assert_eq!(time[0].fixed_in_version, "0.2.23");
+    assert_eq!(time[0].fixed_in_version, "introduced=0.0.0-0&fixed=0.2.23");
     assert_eq!(time[0].description.lines().next(), Some("### Impact"));
     let repo = time[0].repository.as_ref().unwrap();
     assert_eq!(
@@ -267,6 +272,7 @@ async fn crates_npm_maven_and_rubygems() {
         sdk[0].range.as_ref().unwrap().upper,
         "semver:0.1.6.0.0.0.0.0.0.0"
     );
+    assert_eq!(sdk[0].fixed_in_version, "fixed=1.6.0");
 
     let (maven, _) = run(&server, "Maven").await;
     assert_eq!(maven.len(), 4);

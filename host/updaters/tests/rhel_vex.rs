@@ -122,7 +122,7 @@ async fn the_first_run_reads_the_archive_and_later_changes() {
     let openssl9 = find(vulns, "CVE-2023-0286", "openssl", RHEL9_BASEOS);
     assert_eq!(openssl9.fixed_in_version, "1:3.0.7-6.el9_2");
     let package = openssl9.package.as_ref().unwrap();
-    assert_eq!(package.arch, "^(?:aarch64|x86_64)$");
+    assert_eq!(package.arch, "^(aarch64|x86_64)$");
     assert_eq!(
         (package.kind.as_str(), package.module.as_str()),
         ("binary", "")
@@ -157,14 +157,14 @@ async fn the_first_run_reads_the_archive_and_later_changes() {
     }
 
     let libs9 = find(vulns, "CVE-2023-0286", "openssl-libs", RHEL9_BASEOS);
-    assert_eq!(libs9.package.as_ref().unwrap().arch, "^(?:aarch64|x86_64)$");
+    assert_eq!(libs9.package.as_ref().unwrap().arch, "^(aarch64|x86_64)$");
     let perl = find(
         vulns,
         "CVE-2023-0286",
         "openssl-perl",
         "cpe:/a:redhat:enterprise_linux:9::appstream",
     );
-    assert_eq!(perl.package.as_ref().unwrap().arch, "^(?:x86_64)$");
+    assert_eq!(perl.package.as_ref().unwrap().arch, "^(x86_64)$");
 
     let openssl8 = find(
         vulns,
@@ -206,7 +206,7 @@ async fn the_first_run_reads_the_archive_and_later_changes() {
     assert_eq!(nodejs.normalized_severity, "High");
     assert!(nodejs.links.contains("RHSA-2024:2910"));
     let docs = find(vulns, "CVE-2024-27983", "nodejs-docs", appstream8);
-    assert_eq!(docs.package.as_ref().unwrap().arch, "^(?:noarch)$");
+    assert_eq!(docs.package.as_ref().unwrap().arch, "^(noarch)$");
     find(vulns, "CVE-2024-27983", "nodejs-full-i18n", appstream8);
 }
 

@@ -171,13 +171,12 @@ fn range_vulnerabilities(range: &Range, template: &Vulnerability) -> Vec<Vulnera
         .into_iter()
         .map(|span| {
             let mut vulnerability = template.clone();
-            match semver_range.then(|| normalized_range(&span)).flatten() {
-                Some(normalized) => {
-                    vulnerability.range = Some(normalized);
-                    vulnerability.fixed_in_version = span.fixed.clone().unwrap_or_default();
-                }
-                // Versions SemVer cannot order still match through the query form.
-                None => vulnerability.fixed_in_version = query(&span),
+            // Always the query form, SEMVER too (Clair writes a bare `fixed` there):
+            // Scry's Go and npm matchers apply the query rule and do not filter on
+            // the normalized range, which is kept for clients that do.
+            vulnerability.fixed_in_version = query(&span);
+            if semver_range {
+                vulnerability.range = normalized_range(&span);
             }
             vulnerability
         })

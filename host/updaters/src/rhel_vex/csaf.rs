@@ -265,14 +265,14 @@ impl Document {
     }
 }
 
-/// `^(?:aarch64|x86_64)$`: an anchored alternation, so `x86_64` never matches
+/// `^(aarch64|x86_64)$`: an anchored alternation (the subset sdk/src/pattern.rs parses), so `x86_64` never matches
 /// `x86_64_v2`. Arch names were checked to be `[A-Za-z0-9_]+`. Empty: any arch.
 fn arch_pattern(arches: &BTreeSet<String>) -> String {
     if arches.is_empty() {
         return String::new();
     }
     let alternatives: Vec<&str> = arches.iter().map(String::as_str).collect();
-    format!("^(?:{})$", alternatives.join("|"))
+    format!("^({})$", alternatives.join("|"))
 }
 
 /// What makes two fixed products the same vulnerability (all but the architecture).
