@@ -19,6 +19,7 @@ pub mod cvss;
 pub mod cvss_score;
 pub mod debian;
 pub mod osv;
+pub mod registry;
 pub mod rhel_vex;
 pub mod ubuntu;
 
