@@ -1,4 +1,4 @@
-/// What went wrong, and on which database, manifest or layer.
+/// What went wrong, and on which database, manifest, layer, updater or update operation.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("connection string: {0}")]
@@ -16,6 +16,9 @@ pub enum StoreError {
     Query { what: String, source: sqlx::Error },
     #[error("{what}: {reason}")]
     Corrupt { what: String, reason: String },
+    /// `what` names the missing thing, e.g. "update operation 6f1c…".
+    #[error("{what} not found")]
+    NotFound { what: String },
 }
 
 /// Attaches what was being done to a database error.

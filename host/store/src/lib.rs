@@ -6,6 +6,10 @@
 //! layers, its index report and the `index_state` it was made with; and the reverse
 //! index from package names to manifests that the notifier needs.
 //!
+//! The matcher's vulnerability store, [`VulnStore`], lives here too (module `vulns`):
+//! same backends and connection strings, its own migrations, possibly the same
+//! database.
+//!
 //! Invariant: every write is one transaction. A reader sees a manifest's report, layer
 //! list and index rows all from the same write, or none of them, even if the writer
 //! dies half-way.
@@ -19,6 +23,7 @@ mod rows;
 mod sql;
 mod sqlite;
 pub mod testing;
+mod vulns;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -30,6 +35,7 @@ pub use error::StoreError;
 pub use findings::ScannerFindings;
 pub use lock::{LockGuard, lock_id};
 pub use rows::{IndexRow, index_rows};
+pub use vulns::{GcOutcome, UpdateWriter, UpdaterStatus, VulnStore};
 
 use connect::Target;
 use lock::LocalLocks;

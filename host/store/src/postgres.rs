@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres};
 
@@ -22,6 +23,21 @@ pub(crate) async fn connect(
     target: &str,
     run_migrations: bool,
 ) -> Result<(Sql<Postgres>, PgPool), StoreError> {
+    let (pool, locks) = pools(options, size, target).await?;
+    if run_migrations {
+        migrate(sqlx::migrate!("../../migrations/postgres"), &pool, target).await?;
+    }
+    Ok((Sql::new(pool, BEGIN_WRITE), locks))
+}
+
+pub(crate) const BEGIN_WRITE: &str = "BEGIN";
+
+/// The query pool and the lazily filled pool of lock connections.
+pub(crate) async fn pools(
+    options: PgConnectOptions,
+    size: PoolSize,
+    target: &str,
+) -> Result<(PgPool, PgPool), StoreError> {
     let failed = |source| StoreError::Connect {
         target: target.to_string(),
         source,
@@ -44,14 +60,22 @@ pub(crate) async fn connect(
         .max_connections(LOCK_CONNECTIONS)
         .acquire_timeout(LOCK_CONNECTION_WAIT)
         .connect_lazy_with(options);
-    if run_migrations {
-        sqlx::migrate!("../../migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
-                target: target.to_string(),
-                source,
-            })?;
-    }
-    Ok((Sql::new(pool, "BEGIN"), locks))
+    Ok((pool, locks))
+}
+
+/// Runs one component's migrations. The indexer's and the matcher's share a database
+/// and its migrations table, so each ignores versions it does not know.
+pub(crate) async fn migrate(
+    mut migrator: Migrator,
+    pool: &PgPool,
+    target: &str,
+) -> Result<(), StoreError> {
+    migrator
+        .set_ignore_missing(true)
+        .run(pool)
+        .await
+        .map_err(|source| StoreError::Migrate {
+            target: target.to_string(),
+            source,
+        })
 }

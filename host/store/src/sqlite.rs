@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use sqlx::Sqlite;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 use crate::error::StoreError;
 use crate::sql::Sql;
@@ -17,6 +18,22 @@ pub(crate) async fn connect(
     target: &str,
     run_migrations: bool,
 ) -> Result<Sql<Sqlite>, StoreError> {
+    let pool = pool(options, in_memory, target).await?;
+    if run_migrations {
+        migrate(sqlx::migrate!("../../migrations/sqlite"), &pool, target).await?;
+    }
+    Ok(Sql::new(pool, BEGIN_WRITE))
+}
+
+/// Take the write lock when the transaction starts: a deferred one that reads first
+/// fails at once with SQLITE_BUSY if another writer got in meanwhile.
+pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+pub(crate) async fn pool(
+    options: SqliteConnectOptions,
+    in_memory: bool,
+    target: &str,
+) -> Result<SqlitePool, StoreError> {
     let pool = if in_memory {
         // Each connection to `:memory:` is its own database: keep exactly one, forever.
         SqlitePoolOptions::new()
@@ -29,23 +46,27 @@ pub(crate) async fn connect(
             .max_connections(MAX_CONNECTIONS)
             .idle_timeout(Duration::from_secs(600))
     };
-    let pool = pool
-        .connect_with(options)
+    pool.connect_with(options)
         .await
         .map_err(|source| StoreError::Connect {
             target: target.to_string(),
             source,
-        })?;
-    if run_migrations {
-        sqlx::migrate!("../../migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
-                target: target.to_string(),
-                source,
-            })?;
-    }
-    // Take the write lock when the transaction starts: a deferred one that reads
-    // first fails at once with SQLITE_BUSY if another writer got in meanwhile.
-    Ok(Sql::new(pool, "BEGIN IMMEDIATE"))
+        })
+}
+
+/// Runs one component's migrations. The indexer's and the matcher's share a database
+/// and its migrations table, so each ignores versions it does not know.
+pub(crate) async fn migrate(
+    mut migrator: Migrator,
+    pool: &SqlitePool,
+    target: &str,
+) -> Result<(), StoreError> {
+    migrator
+        .set_ignore_missing(true)
+        .run(pool)
+        .await
+        .map_err(|source| StoreError::Migrate {
+            target: target.to_string(),
+            source,
+        })
 }

@@ -13,7 +13,7 @@ use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
 use tokio::sync::OnceCell;
 
-use crate::{Store, StoreError, with_sql};
+use crate::{Store, StoreError, VulnStore, with_sql};
 
 /// Names the PostgreSQL server (any database on it) that test databases are made on.
 pub const POSTGRES_ENV: &str = "SCRY_TEST_POSTGRES";
@@ -80,6 +80,13 @@ impl TestDb {
         Store::connect(&self.conn, true)
             .await
             .unwrap_or_else(|err| panic!("opening test store {}: {err}", self.conn))
+    }
+
+    /// A vulnerability store on this database, migrated.
+    pub async fn vuln_store(&self) -> VulnStore {
+        VulnStore::connect(&self.conn, true)
+            .await
+            .unwrap_or_else(|err| panic!("opening test vulnerability store {}: {err}", self.conn))
     }
 }
 
