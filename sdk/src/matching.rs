@@ -123,7 +123,9 @@ where
     }
     let version: V = parse(Side::Package, package)?;
     let bounds = OsvBounds::decode(fixed_in_version);
-    if let Some(introduced) = &bounds.introduced
+    // OSV writes "from the first version" as `introduced=0` in every ecosystem, even
+    // where `0` is not a valid version (semver).
+    if let Some(introduced) = bounds.introduced.as_deref().filter(|v| *v != "0")
         && version < parse::<V>(Side::Vulnerability, introduced)?
     {
         return Ok(false);
@@ -207,7 +209,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::version::{Dpkg, Pep440, Rpm};
+    use crate::version::{Dpkg, Pep440, Rpm, Semver};
 
     #[test]
     fn fixed_version_rule() {
@@ -250,6 +252,10 @@ mod tests {
         assert_eq!(osv("2.0", "introduced=1.0&lastAffected=2.0"), Ok(true));
         assert_eq!(osv("2.0.1", "introduced=1.0&lastAffected=2.0"), Ok(false));
         assert_eq!(osv("5", "introduced=1.0"), Ok(true));
+        assert_eq!(
+            osv_range::<Semver>("0.1.0", "introduced=0&fixed=1.0.0"),
+            Ok(true)
+        );
         assert_eq!(
             osv("not a version", "fixed=1").unwrap_err().side,
             Side::Package

@@ -56,7 +56,7 @@ fn parse_items(text: &str) -> Vec<Item> {
     let mut in_digits = false;
     let token = |from: usize, to: usize, digits: bool| -> Item {
         if digits {
-            Item::Number(Number::from_digits(text[from..to].as_bytes()))
+            Item::Number(Number::from_digits(&text.as_bytes()[from..to]))
         } else {
             Item::Qualifier(qualifier(&text[from..to], false))
         }

@@ -75,7 +75,7 @@ fn mutate(rng: &mut Rng, mut t: Vec<&'static str>) -> Vec<&'static str> {
         1 if t.len() > 2 => t.truncate(t.len() - 2),
         2 => {
             let i = rng.below(t.len());
-            t[i] = if i % 2 == 0 {
+            t[i] = if i.is_multiple_of(2) {
                 token(rng)
             } else {
                 rng.pick(SEPARATORS)
@@ -154,7 +154,7 @@ fn release_style_pairs(seed: u64) -> Vec<(String, String)> {
         "jre",
     ];
     let mut rng = Rng::new(seed);
-    let mut version = |rng: &mut Rng| {
+    let version = |rng: &mut Rng| {
         let numbers: Vec<&str> = (0..1 + rng.below(4)).map(|_| rng.pick(NUMBERS)).collect();
         let mut s = numbers.join(".");
         if rng.chance(50) {
