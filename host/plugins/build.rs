@@ -1,5 +1,6 @@
 //! Builds every crate of the `plugins/` workspace for wasm32-wasip2 and embeds the
-//! first-party ones; hostile test plugins are only referenced by path.
+//! first-party ones (scanners directly under `plugins/`, matchers under
+//! `plugins/matchers/`); hostile test plugins are only referenced by path.
 //!
 //! The nested cargo gets its own target directory (inside OUT_DIR), so it never waits
 //! on the lock of the build that runs this script.
@@ -23,8 +24,9 @@ fn main() {
     let target_dir = out.join("wasm-target");
 
     let first_party = crates_in(&plugins, "scry-plugin-");
+    let matchers = crates_in(&plugins.join("matchers"), "scry-matcher-");
     let hostile = crates_in(&plugins.join("hostile"), "scry-hostile-");
-    for (package, _) in first_party.iter().chain(&hostile) {
+    for (package, _) in first_party.iter().chain(&matchers).chain(&hostile) {
         build(&plugins, &target_dir, package);
     }
 
@@ -34,14 +36,19 @@ fn main() {
             .join("release")
             .join(format!("{}.wasm", package.replace('-', "_")))
     };
-    let mut code = String::from("pub const FIRST_PARTY: &[Bundled] = &[\n");
-    for (package, short) in &first_party {
-        code += &format!(
-            "    Bundled {{ name: {short:?}, wasm: include_bytes!({:?}) }},\n",
-            wasm(package)
-        );
-    }
-    code += "];\n\npub const HOSTILE: &[(&str, &str)] = &[\n";
+    let bundle = |name: &str, crates: &[(String, String)]| {
+        let mut code = format!("pub const {name}: &[Bundled] = &[\n");
+        for (package, short) in crates {
+            code += &format!(
+                "    Bundled {{ name: {short:?}, wasm: include_bytes!({:?}) }},\n",
+                wasm(package)
+            );
+        }
+        code + "];\n\n"
+    };
+    let mut code = bundle("FIRST_PARTY", &first_party);
+    code += &bundle("FIRST_PARTY_MATCHERS", &matchers);
+    code += "pub const HOSTILE: &[(&str, &str)] = &[\n";
     for (package, short) in &hostile {
         code += &format!(
             "    ({short:?}, {:?}),\n",
@@ -52,11 +59,15 @@ fn main() {
     std::fs::write(out.join("bundled.rs"), code).unwrap();
 }
 
+/// Directories under `plugins/` that group crates rather than being one.
+const GROUPS: [&str; 2] = ["matchers", "hostile"];
+
 /// `(package name, directory name)` of each crate directly under `dir`.
 fn crates_in(dir: &Path, prefix: &str) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
         .unwrap_or_else(|err| panic!("reading {}: {err}", dir.display()))
         .filter_map(Result::ok)
+        .filter(|entry| !GROUPS.iter().any(|group| entry.file_name() == *group))
         .filter(|entry| entry.path().join("Cargo.toml").is_file())
         .map(|entry| {
             let short = entry.file_name().to_string_lossy().into_owned();

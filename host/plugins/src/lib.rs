@@ -1,9 +1,11 @@
-//! First-party scanner plugins, embedded in the binary so `cargo build` gives a scanner
-//! that works with no files beside it.
+//! First-party plugins, embedded in the binary so `cargo build` gives a scanner and a
+//! matcher that work with no files beside them: [`FIRST_PARTY`] holds the scanners,
+//! [`FIRST_PARTY_MATCHERS`] the matchers.
 
 /// One embedded plugin component.
 pub struct Bundled {
-    /// The plugin crate's directory name under `plugins/`.
+    /// The plugin crate's directory name under `plugins/` (scanners) or
+    /// `plugins/matchers/` (matchers).
     pub name: &'static str,
     pub wasm: &'static [u8],
 }

@@ -24,6 +24,15 @@ pub enum PluginFailure {
     Garbage(String),
     /// The plugin itself reported a problem with a file.
     ScanFailed(String),
+    /// A matcher could not order a version of a package or vulnerability.
+    BadVersion {
+        /// What the version belongs to (`package openssl`, `vulnerability CVE-…`).
+        subject: String,
+        version: String,
+        reason: String,
+    },
+    /// A matcher reported some other failure.
+    MatchFailed(String),
 }
 
 impl fmt::Display for PluginFailure {
@@ -38,6 +47,12 @@ impl fmt::Display for PluginFailure {
             PluginFailure::OutputTooLarge(why) => write!(f, "output over the cap: {why}"),
             PluginFailure::Garbage(why) => write!(f, "returned invalid output: {why}"),
             PluginFailure::ScanFailed(why) => write!(f, "{why}"),
+            PluginFailure::BadVersion {
+                subject,
+                version,
+                reason,
+            } => write!(f, "cannot order version {version:?} of {subject}: {reason}"),
+            PluginFailure::MatchFailed(why) => write!(f, "matching failed: {why}"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The plugin sandbox.
 //!
 //! Plugins are WebAssembly components compiled once per [`Runtime`] (and cached on disk,
-//! precompiled). Each scan gets a fresh `Store` from an `InstancePre`, an epoch deadline,
+//! precompiled): scanners ([`ScannerPlugin`]) and matchers ([`MatcherPlugin`]).
+//! Each scan or match call gets a fresh `Store` from an `InstancePre`, an epoch deadline,
 //! a memory cap and an empty WASI context: no files, no network, no environment, no
 //! clocks. Whatever a plugin does, the worst outcome is a [`PluginError`] naming it.
 
@@ -16,6 +17,7 @@ mod state;
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{PluginError, PluginFailure, RuntimeError};
 pub use limits::PluginLimits;
+pub use matcher::MatcherPlugin;
 pub use scanner::{
     FileSource, PluginContents, PluginFile, ScanFindings, ScannerKind, ScannerPlugin,
 };

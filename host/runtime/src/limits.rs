@@ -1,12 +1,16 @@
 use std::time::Duration;
 
-/// What one plugin call may use. Applied per `Store`, so per layer.
+/// What one plugin call may use. Applied per `Store`, so per layer (scanners) or
+/// per call (matchers).
 #[derive(Clone, Debug)]
 pub struct PluginLimits {
     /// Wall-clock budget of one `scan` call.
     pub scan_deadline: Duration,
-    /// Budget of the calls made when a plugin is loaded (`identify`, `wanted`).
+    /// Budget of the calls made when a plugin is loaded (`identify`, `wanted`;
+    /// a matcher's `info`, `query`).
     pub load_deadline: Duration,
+    /// Budget of one matcher `filter` or `vulnerable` call.
+    pub match_deadline: Duration,
     /// Linear memory a plugin instance may grow to.
     pub memory_bytes: usize,
     /// Most records (packages + distributions + repositories) one scan may return.
@@ -22,6 +26,7 @@ impl Default for PluginLimits {
         PluginLimits {
             scan_deadline: Duration::from_secs(60),
             load_deadline: Duration::from_secs(5),
+            match_deadline: Duration::from_secs(10),
             memory_bytes: 512 << 20,
             max_records: 1_000_000,
             max_output_bytes: 256 << 20,

@@ -294,7 +294,7 @@ impl<'a> Call<'a> {
 }
 
 /// Turns a wasmtime error into the failure a user can act on.
-fn classify(
+pub(crate) fn classify(
     plugin: &str,
     store: &Store<PluginState>,
     deadline: std::time::Duration,
