@@ -2,6 +2,10 @@
 //! (`vulnerabilities_for_packages`). Ignored by default; run with
 //! `cargo test -p scry-store --test vulns_bench -- --ignored --nocapture`.
 //! `SCRY_BENCH_VULNS` sets how many vulnerabilities are stored (default 100000).
+//!
+//! Measured on the shared 2-core dev box (load ~4, dev profile), 1,000,000 stored:
+//! import 34k/s SQLite, 7.6k/s PostgreSQL 15; 100 names (250 hits) median 3.4 ms
+//! SQLite, 2.5 ms PostgreSQL. At 100,000: 54k/s and 10k/s; 3.6 ms and 3.2 ms.
 
 mod common;
 

@@ -235,7 +235,7 @@ where
         &self,
         cur: i64,
         prev: Option<i64>,
-        what: &dyn Fn() -> String,
+        what: &(dyn Fn() -> String + Sync),
     ) -> Result<Vec<Vulnerability>, StoreError> {
         let mut query = QueryBuilder::<DB>::new(format!(
             "SELECT {} FROM update_operation_vulnerability l \

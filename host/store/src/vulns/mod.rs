@@ -11,6 +11,7 @@
 //! Invariant: an operation is written in one transaction, from `begin_update` to
 //! `commit`; readers see all of it or none of it, and a dropped writer leaves nothing.
 
+mod bulk;
 mod clock;
 mod columns;
 mod db;

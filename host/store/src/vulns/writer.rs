@@ -11,6 +11,7 @@ use sqlx::{
 };
 use tokio::sync::OwnedMutexGuard;
 
+use super::bulk::Bulk;
 use super::clock::now_rfc3339;
 use super::columns::{Flat, enrichment_hash, insert_list};
 use super::db::{Affected, Db, ROWS_PER_STATEMENT};
@@ -32,7 +33,7 @@ pub(crate) struct Writer<DB: Database> {
 
 impl<DB> Writer<DB>
 where
-    DB: Database,
+    DB: Database + Bulk,
     DB::Arguments: IntoArguments<DB> + Default,
     DB::QueryResult: Affected,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -105,15 +106,10 @@ where
             .filter(|flat| seen.insert(flat.hash.clone()))
             .collect();
         let updater = self.operation.updater.as_str();
-        for chunk in flats.chunks(ROWS_PER_STATEMENT) {
+        for chunk in flats.chunks(DB::ROWS) {
             let mut insert =
                 QueryBuilder::<DB>::new(format!("INSERT INTO vulnerability ({}) ", insert_list()));
-            insert.push_values(chunk, |mut row, flat| {
-                row.push_bind(updater).push_bind(flat.hash.as_str());
-                for field in flat.fields {
-                    row.push_bind(field);
-                }
-            });
+            DB::push_rows(&mut insert, updater, chunk);
             insert.push(" ON CONFLICT (updater, hash) DO NOTHING");
             insert.build().execute(&mut *self.tx).await.context(what)?;
 
@@ -124,12 +120,10 @@ where
             link.push_bind(self.id);
             link.push(", id FROM vulnerability WHERE updater = ");
             link.push_bind(updater);
-            link.push(" AND hash IN (");
-            let mut list = link.separated(", ");
-            for flat in chunk {
-                list.push_bind(flat.hash.as_str());
-            }
-            link.push(") ON CONFLICT DO NOTHING");
+            link.push(" AND hash");
+            let hashes: Vec<&str> = chunk.iter().map(|flat| flat.hash.as_str()).collect();
+            DB::push_in(&mut link, &hashes);
+            link.push(" ON CONFLICT DO NOTHING");
             link.build().execute(&mut *self.tx).await.context(what)?;
         }
         self.written += flats.len() as u64;
@@ -191,12 +185,10 @@ where
             link.push_bind(self.id);
             link.push(", id FROM enrichment WHERE updater = ");
             link.push_bind(updater);
-            link.push(" AND hash IN (");
-            let mut list = link.separated(", ");
-            for (hash, _) in chunk {
-                list.push_bind(hash.as_str());
-            }
-            link.push(") ON CONFLICT DO NOTHING");
+            link.push(" AND hash");
+            let hashes: Vec<&str> = chunk.iter().map(|(hash, _)| hash.as_str()).collect();
+            DB::push_in(&mut link, &hashes);
+            link.push(" ON CONFLICT DO NOTHING");
             link.build().execute(&mut *self.tx).await.context(what)?;
         }
         self.written += by_hash.len() as u64;
