@@ -1,9 +1,11 @@
 //! `scry`: scan container images with sandboxed WebAssembly scanner plugins.
 
+mod airgap_cli;
 mod image;
 mod plugins;
 mod progress;
 mod serve;
+mod serve_matcher;
 mod table;
 
 use std::path::PathBuf;
@@ -37,6 +39,25 @@ enum Command {
         #[arg(long)]
         mode: Option<String>,
         /// A Clair config file, YAML or JSON (also CLAIR_CONF); none runs on embedded defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Run the updaters and write what they fetch to FILE: Clair's airgap bundle
+    /// (newline-delimited JSON, gzip), for `import-updaters` on a machine with no network.
+    ExportUpdaters {
+        file: PathBuf,
+        /// A Clair config file (also CLAIR_CONF): `updaters.sets`, `updaters.config`, `updaters.filter`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Fail if any updater fails (by default failures are reported and skipped).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Load an airgap bundle into the matcher's database (`matcher.connstring`); operations
+    /// already stored are skipped; a corrupt or truncated bundle is rejected whole.
+    ImportUpdaters {
+        file: PathBuf,
+        /// A Clair config file (also CLAIR_CONF).
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -76,9 +97,24 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    if let Command::Serve { mode, config } = cli.command {
-        serve::serve(config, mode, cli.plugin_dir).await?;
-        return Ok(std::process::ExitCode::SUCCESS);
+    match cli.command {
+        Command::Serve { mode, config } => {
+            serve::serve(config, mode, cli.plugin_dir).await?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Command::ExportUpdaters {
+            file,
+            config,
+            strict,
+        } => {
+            airgap_cli::export(config, &file, strict).await?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Command::ImportUpdaters { file, config } => {
+            airgap_cli::import(config, &file).await?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        _ => {}
     }
     let runtime = Runtime::new(RuntimeConfig::default()).context("starting the plugin runtime")?;
     let plugins = plugins::load(&runtime, cli.plugin_dir.as_deref())?;
@@ -96,7 +132,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::Serve { .. } => unreachable!("handled above"),
+        Command::Serve { .. } | Command::ExportUpdaters { .. } | Command::ImportUpdaters { .. } => {
+            unreachable!("handled above")
+        }
         Command::Scan { path, format } => {
             let image = image::open(&path)?;
             let scanners = Scanners::new(plugins)?;

@@ -1,14 +1,15 @@
-//! `scry serve`: Clair's services from one binary. Today the indexer; `combo` runs
-//! every service that exists.
+//! `scry serve`: Clair's services from one binary: indexer, matcher, or both (`combo`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use scry_config::{Config, Database, Invocation, Mode};
+use scry_config::{Config, Invocation, Mode};
 use scry_indexer::{IndexerService, Scanners};
 use scry_runtime::{Runtime, RuntimeConfig};
-use scry_server::{Metrics, Readiness, Services};
+use scry_server::{AffectedApi, Metrics, Readiness, Services};
+
+use crate::serve_matcher;
 use scry_store::Store;
 
 pub async fn serve(
@@ -29,17 +30,47 @@ pub async fn serve(
     let metrics = Metrics::new();
     let ready = Readiness::default();
 
-    let indexer = match mode {
-        Mode::Combo | Mode::Indexer => Some(start_indexer(&config, plugin_dir, &metrics).await?),
-        Mode::Matcher | Mode::Notifier => {
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: config
+            .scry
+            .resolved_cache_dir()
+            .map(|dir| dir.join("components")),
+        ..RuntimeConfig::default()
+    })?;
+    let (indexer, affected) = match mode {
+        Mode::Combo | Mode::Indexer => {
+            let indexer = start_indexer(&config, &runtime, plugin_dir, &metrics).await?;
+            let affected = Arc::new(AffectedApi {
+                store: indexer.store().clone(),
+                matchers: serve_matcher::all_matchers(&runtime)?,
+            });
+            (Some(indexer), Some(affected))
+        }
+        Mode::Matcher => (None, None),
+        Mode::Notifier => {
             bail!(
-                "mode {mode} is not available yet: this build serves the indexer (modes indexer and combo)"
+                "mode notifier is not available yet: this build serves the indexer and the matcher"
             )
         }
+    };
+    let matcher = match mode {
+        Mode::Combo | Mode::Matcher => Some(
+            serve_matcher::start_matcher(
+                &config,
+                mode,
+                &runtime,
+                indexer.as_ref().map(|i| i.store().clone()),
+                &metrics,
+            )
+            .await?,
+        ),
+        _ => None,
     };
     let psk = config.psk()?;
     let services = Services {
         indexer,
+        affected,
+        matcher,
         psk,
         index_concurrency: config.indexer.effective_index_report_request_concurrency(),
         metrics: metrics.clone(),
@@ -63,41 +94,23 @@ pub async fn serve(
 
 async fn start_indexer(
     config: &Config,
+    runtime: &Runtime,
     plugin_dir: Option<PathBuf>,
     metrics: &Arc<Metrics>,
 ) -> anyhow::Result<Arc<IndexerService>> {
-    let runtime_config = RuntimeConfig {
-        cache_dir: config
-            .scry
-            .resolved_cache_dir()
-            .map(|dir| dir.join("components")),
-        ..RuntimeConfig::default()
-    };
-    let runtime = Runtime::new(runtime_config)?;
     let plugin_dir = plugin_dir.or_else(|| config.scry.plugin_dir.clone());
-    let plugins = crate::plugins::load(&runtime, plugin_dir.as_deref())?;
+    let plugins = crate::plugins::load(runtime, plugin_dir.as_deref())?;
     let mut scanners = Scanners::new(plugins)?;
     Arc::get_mut(&mut scanners)
         .expect("not shared yet")
         .layer_concurrency = config.indexer.effective_layer_scan_concurrency();
     metrics.register(|registry| scanners.metrics.register(registry));
 
-    // The embedded SQLite database is Scry's own: always brought up to date. PostgreSQL
-    // migrations run when `indexer.migrations` says so, as in Clair.
-    let (connstring, migrate) = match config.indexer_database()? {
-        Database::Sqlite(path) => {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
-            (format!("sqlite://{}", path.display()), true)
-        }
-        Database::Postgres(pg) => (
-            pg.to_url()
-                .map_err(|err| anyhow::anyhow!("indexer.connstring: {err}"))?,
-            config.indexer.migrations,
-        ),
-    };
+    let (connstring, migrate) = serve_matcher::connstring(
+        config.indexer_database()?,
+        "indexer.connstring",
+        config.indexer.migrations,
+    )?;
     let store = Store::connect(&connstring, migrate)
         .await
         .with_context(|| "opening the indexer database (indexer.connstring)")?;

@@ -9,7 +9,9 @@ mod error;
 mod indexer_api;
 mod introspection;
 mod limit;
+mod matcher_api;
 pub mod metrics;
+mod remote;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,11 +22,16 @@ use scry_config::Psk;
 use scry_indexer::IndexerService;
 
 pub use error::ApiError;
+pub use matcher_api::{AffectedApi, MatcherApi};
 pub use metrics::Metrics;
+pub use remote::RemoteIndexer;
 
 /// What the API routes need.
 pub struct Services {
     pub indexer: Option<Arc<IndexerService>>,
+    /// The indexer's `affected_manifest` route (present with the indexer).
+    pub affected: Option<Arc<AffectedApi>>,
+    pub matcher: Option<Arc<MatcherApi>>,
     pub psk: Option<Psk>,
     /// Index requests served at once; more get 429. `None` is unlimited.
     pub index_concurrency: Option<usize>,
@@ -45,11 +52,47 @@ pub fn api_router(services: &Services) -> Router {
             )
             .route("/indexer/api/v1/index_state", get(indexer_api::index_state))
             .with_state(indexer.clone());
+        let indexer_routes = match &services.affected {
+            Some(affected) => indexer_routes.merge(
+                Router::new()
+                    .route(
+                        "/indexer/api/v1/internal/affected_manifest",
+                        post(matcher_api::affected_manifests),
+                    )
+                    .route(
+                        "/indexer/api/v1/internal/affected_manifest/",
+                        post(matcher_api::affected_manifests),
+                    )
+                    .with_state(affected.clone()),
+            ),
+            None => indexer_routes,
+        };
         let indexer_routes = match services.index_concurrency {
             Some(permits) => limit::limit_index_requests(indexer_routes, permits),
             None => indexer_routes,
         };
         router = router.merge(indexer_routes);
+    }
+    if let Some(matcher) = &services.matcher {
+        let matcher_routes = Router::new()
+            .route(
+                "/matcher/api/v1/vulnerability_report/{digest}",
+                get(matcher_api::vulnerability_report),
+            )
+            .route(
+                "/matcher/api/v1/internal/update_operation",
+                get(matcher_api::update_operations),
+            )
+            .route(
+                "/matcher/api/v1/internal/update_operation/{reference}",
+                get(matcher_api::update_operation).delete(matcher_api::delete_update_operation),
+            )
+            .route(
+                "/matcher/api/v1/internal/update_diff",
+                get(matcher_api::update_diff),
+            )
+            .with_state(matcher.clone());
+        router = router.merge(matcher_routes);
     }
     let router = router.route(
         "/robots.txt",

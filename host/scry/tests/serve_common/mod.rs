@@ -237,6 +237,72 @@ fn psql(sql: &str) -> std::process::Output {
         .expect("running psql")
 }
 
+/// Serves fixed files at fixed paths on loopback with an ETag each, answering 304 to a
+/// matching `If-None-Match`, and counts full responses: a feed mirror for updaters.
+pub struct FeedServer {
+    pub addr: SocketAddr,
+    pub files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    pub served: Arc<AtomicUsize>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Clone)]
+struct FeedState {
+    files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    served: Arc<AtomicUsize>,
+}
+
+impl FeedServer {
+    pub async fn start(files: HashMap<String, Vec<u8>>) -> FeedServer {
+        let state = FeedState {
+            files: Arc::new(Mutex::new(files)),
+            served: Arc::default(),
+        };
+        let (files, served) = (state.files.clone(), state.served.clone());
+        let app = axum::Router::new().fallback(feed_file).with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        FeedServer {
+            addr,
+            files,
+            served,
+            _task: task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn set(&self, path: &str, body: Vec<u8>) {
+        self.files.lock().unwrap().insert(path.to_string(), body);
+    }
+}
+
+async fn feed_file(
+    State(state): State<FeedState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    let Some(body) = state.files.lock().unwrap().get(uri.path()).cloned() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    use sha2::Digest as _;
+    let etag = format!("\"{}\"", hex::encode(&sha2::Sha256::digest(&body)[..8]));
+    if headers
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag)
+    {
+        return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
+    }
+    state.served.fetch_add(1, Ordering::Relaxed);
+    (StatusCode::OK, [("etag", etag)], body).into_response()
+}
+
 /// A running `scry serve`, killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -254,6 +320,17 @@ impl Server {
 
     /// As [`Server::start`], with extra lines in the `indexer:` block (two-space indented).
     pub async fn start_with(mode: &str, connstring: Option<&str>, indexer_extra: &str) -> Server {
+        Self::start_config(mode, connstring, indexer_extra, "updaters:\n  sets: []\n").await
+    }
+
+    /// As [`Server::start_with`], with `rest` (top-level YAML blocks such as `matcher:`
+    /// and `updaters:`) appended to the config.
+    pub async fn start_config(
+        mode: &str,
+        connstring: Option<&str>,
+        indexer_extra: &str,
+        rest: &str,
+    ) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let (api_port, intro_port) = (free_port(), free_port());
         let connstring_line = connstring
@@ -263,7 +340,7 @@ impl Server {
             "http_listen_addr: 127.0.0.1:{api_port}\nintrospection_addr: 127.0.0.1:{intro_port}\nlog_level: info\n\
              indexer:\n{connstring_line}  scanlock_retry: 10\n  layer_scan_concurrency: 5\n  migrations: true\n{indexer_extra}\
              auth:\n  psk:\n    key: \"{PSK}\"\n    iss: [\"quay\", \"clairctl\"]\n\
-             scry:\n  data_dir: {}\n",
+             scry:\n  data_dir: {}\n{rest}",
             dir.path().join("data").display()
         );
         let config_path = dir.path().join("config.yaml");
