@@ -48,9 +48,7 @@ mod tests {
 
     #[test]
     fn unknown_sets_are_named() {
-        let err = sets(Some(&["debian".into(), "suse".into()]))
-            .err()
-            .unwrap();
+        let err = sets(Some(&["debian".into(), "suse".into()])).err().unwrap();
         assert!(err.contains("\"suse\""), "{err}");
         assert_eq!(sets(Some(&[])).unwrap().len(), 0);
         assert_eq!(sets(None).unwrap().len(), DEFAULT_SETS.len());
