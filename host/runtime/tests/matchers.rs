@@ -145,7 +145,9 @@ fn every_matcher_loads_with_clairs_name() {
         ]
     );
     for plugin in matchers().values() {
-        assert_eq!(plugin.info(), (plugin.name(), "1"));
+        // rhel 2: also judges RHEL images' rpms, which carry no content set.
+        let version = if plugin.name() == "rhel" { "2" } else { "1" };
+        assert_eq!(plugin.info(), (plugin.name(), version));
         assert!(plugin.query().contains(&MatchConstraint::PackageName));
     }
     use MatchConstraint::*;
@@ -161,7 +163,7 @@ fn every_matcher_loads_with_clairs_name() {
     );
     assert_eq!(
         matcher("rhel").query(),
-        [PackageName, SourceName, PackageModule, RepositoryKey]
+        [PackageName, SourceName, PackageModule]
     );
     assert_eq!(matcher("python").query(), [PackageName, RepositoryName]);
 }
@@ -289,6 +291,67 @@ fn rhel_evr_arch_and_cpe() {
     let mut unkeyed = record;
     unkeyed.repository = None;
     assert_eq!(matcher("rhel").filter(&[unkeyed]).unwrap(), [false]);
+}
+
+#[test]
+fn rhel_image_without_content_sets_by_distribution_cpe() {
+    let mut openssl = package("openssl-libs", "1:3.0.7-16.el9_2");
+    openssl.arch = "x86_64".into();
+    // What the os-release scanner reports for a RHEL 9 image's etc/redhat-release.
+    let mut rhel9 = distribution("rhel", "Red Hat Enterprise Linux Server", "9");
+    rhel9.cpe = "cpe:2.3:o:redhat:enterprise_linux:9:*:*:*:*:*:*:*".into();
+    let record = IndexRecord {
+        package: openssl,
+        distribution: Some(rhel9),
+        repository: None,
+    };
+    let mut pypi = record.clone();
+    pypi.repository = Some(repository("pypi", "", "https://pypi.org/simple", ""));
+    assert_eq!(
+        matcher("rhel").filter(&[record.clone(), pypi]).unwrap(),
+        [true, false]
+    );
+    let advisory = |product: &str, key: &str, fixed: &str| {
+        let mut v = vulnerability("CVE-2023-0286", fixed);
+        v.package = Some(package("openssl-libs", ""));
+        v.repository = Some(repository(product, key, "", product));
+        v
+    };
+    let key = "rhel-cpe-repository";
+    let found = verdicts(
+        matcher("rhel"),
+        record,
+        vec![
+            advisory(
+                "cpe:/o:redhat:enterprise_linux:9::baseos",
+                key,
+                "1:3.0.7-17.el9_2",
+            ),
+            advisory(
+                "cpe:/a:redhat:enterprise_linux:9::appstream",
+                key,
+                "1:3.0.7-17.el9_2",
+            ),
+            advisory(
+                "cpe:/o:redhat:enterprise_linux:9::baseos",
+                key,
+                "1:3.0.7-16.el9_2",
+            ),
+            advisory(
+                "cpe:/o:redhat:enterprise_linux:8::baseos",
+                key,
+                "1:3.0.7-17.el9_2",
+            ),
+            advisory("cpe:/o:redhat:enterprise_linux:9::baseos", key, ""),
+            // Not Red Hat's: another feed naming the same package.
+            advisory(
+                "cpe:/o:redhat:enterprise_linux:9::baseos",
+                "",
+                "1:3.0.7-17.el9_2",
+            ),
+        ],
+    );
+    assert_eq!(found.unwrap(), [true, true, false, false, true, false]);
 }
 
 fn language_record(name: &str, version: &str, repo: &str, uri: &str) -> IndexRecord {
