@@ -184,6 +184,8 @@ async fn start_api(store: scry_store::Store) -> anyhow::Result<String> {
     let indexer = Arc::new(IndexerService::new(Scanners::new(plugins)?, store).await?);
     let services = Services {
         indexer: Some(indexer),
+        affected: None,
+        matcher: None,
         psk: None,
         index_concurrency: None,
         metrics: Metrics::new(),
