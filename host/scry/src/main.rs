@@ -61,7 +61,7 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Manage scanner plugins.
+    /// Manage plugins (scanners and matchers).
     Plugins {
         #[command(subcommand)]
         command: PluginsCommand,
@@ -70,7 +70,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PluginsCommand {
-    /// Show the loaded plugins: name, version, kind and content hash.
+    /// Show the loaded plugins: name, version, kind (package, distribution, repository,
+    /// matcher) and content hash.
     List,
 }
 
@@ -128,6 +129,15 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 println!(
                     "{:<16} {:<8} {:<13} {}",
                     plugin.name, plugin.version, kind, plugin.content_hash
+                );
+            }
+            for matcher in serve_matcher::all_matchers(&runtime)?.plugins() {
+                println!(
+                    "{:<16} {:<8} {:<13} {}",
+                    matcher.name(),
+                    matcher.version(),
+                    "matcher",
+                    matcher.content_hash
                 );
             }
             Ok(std::process::ExitCode::SUCCESS)

@@ -15,10 +15,17 @@ fn plugins_list_shows_the_first_party_plugins_with_hashes() {
         ("os-release", "distribution"),
         ("python", "package"),
         ("rpm", "package"),
+        ("debian-matcher", "matcher"),
+        ("rhel", "matcher"),
+        ("python", "matcher"),
+        ("java-maven", "matcher"),
     ] {
         let line = text
             .lines()
-            .find(|l| l.split_whitespace().next() == Some(name))
+            .find(|l| {
+                let fields: Vec<&str> = l.split_whitespace().collect();
+                fields.first() == Some(&name) && fields.get(2) == Some(&kind)
+            })
             .unwrap_or_else(|| panic!("{name} in {text}"));
         let fields: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(fields[2], kind, "{line}");
