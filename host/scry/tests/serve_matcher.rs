@@ -92,3 +92,60 @@ async fn debian_image_matches_dpkg_on_postgres() {
     let db = PgDatabase::create("matcher_debian");
     debian_case(Some(&db.connstring())).await;
 }
+
+/// Quay's split deployment: an indexer and a matcher process on one PostgreSQL; the
+/// matcher fetches index reports from the indexer over HTTP with a signed token.
+#[tokio::test(flavor = "multi_thread")]
+async fn split_mode_matcher_asks_the_indexer_over_http() {
+    let db = PgDatabase::create("matcher_split");
+    let fixtures = common::fixtures();
+    let packages = common::tsv(&fixtures.join("bookworm/expected-dpkg.tsv"));
+    let (entries, expected) = debian_feed(&packages);
+    let feed = FeedServer::start(HashMap::from([(
+        "/json".to_string(),
+        serde_json::to_vec(&tracker_json(&entries)).unwrap(),
+    )]))
+    .await;
+    let indexer = Server::start("indexer", Some(&db.connstring())).await;
+    let rest = format!(
+        "matcher:\n  connstring: \"{}\"\n  migrations: true\n  indexer_addr: {}\n\
+         updaters:\n  sets: [debian]\n  config:\n    debian:\n      json_url: {}\n      releases: {{bookworm: \"12\"}}\n",
+        db.connstring(),
+        indexer.api,
+        feed.url("/json")
+    );
+    let matcher = Server::start_config("matcher", Some(&db.connstring()), "", &rest).await;
+    // The matcher serves no indexer routes, the indexer no matcher routes.
+    let client = reqwest::Client::new();
+    let on = |server: &Server, path: &str| {
+        client
+            .get(format!("{}{path}", server.api))
+            .bearer_auth(quay_token())
+            .send()
+    };
+    assert_eq!(
+        on(&matcher, "/indexer/api/v1/index_state")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let layout = fixtures.join("bookworm/oci");
+    let layers = LayerServer::start(&layout).await;
+    let (manifest, digests) = oci_image(&layout);
+    let resp = client
+        .post(format!("{}/indexer/api/v1/index_report", indexer.api))
+        .bearer_auth(quay_token())
+        .json(&clair_manifest(&manifest, &digests, &layers))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", indexer.log());
+    let report = vulnerability_report(&matcher, &manifest).await;
+    assert_eq!(vulnerable_pairs(&report), expected, "{}", matcher.log());
+    assert_eq!(
+        report["packages"].as_object().unwrap().len(),
+        packages.len(),
+        "the index report came from the indexer"
+    );
+}
