@@ -410,3 +410,34 @@ async fn unreachable_feed_fails_cleanly_and_an_import_serves_the_same_report() {
     .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
+
+/// `matchers.names` selects matchers by Clair's names; an unknown one stops startup
+/// with an error that names it and the known ones.
+#[test]
+fn an_unknown_matcher_name_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "http_listen_addr: 127.0.0.1:{}\nintrospection_addr: 127.0.0.1:{}\n\
+             matchers:\n  names: [debian-matcher, suse-matcher]\nupdaters:\n  sets: []\n\
+             scry:\n  data_dir: {}\n",
+            free_port(),
+            free_port(),
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let out = common::run(
+        common::scry()
+            .args(["serve", "--mode", "combo", "--config"])
+            .arg(&config),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("\"suse-matcher\"") && stderr.contains("debian-matcher"),
+        "{stderr}"
+    );
+}
