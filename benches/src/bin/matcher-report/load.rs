@@ -3,6 +3,7 @@
 //! shows up as queueing in the figures instead of quietly lowering the rate
 //! (coordinated omission).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
@@ -12,6 +13,8 @@ pub struct Load {
     /// Milliseconds, sorted, of the requests answered 200.
     pub latencies: Vec<f64>,
     pub errors: usize,
+    /// Errors by kind (`HTTP 500`, `request: …`), for the note under the table.
+    pub error_kinds: BTreeMap<String, usize>,
     pub sent: usize,
     /// Answers per second, from the first scheduled send to the last answer.
     pub achieved_rate: f64,
@@ -40,19 +43,25 @@ pub async fn open_loop(client: &reqwest::Client, url: &str, rate: f64, seconds: 
         first.get_or_insert(scheduled);
         let (client, url) = (client.clone(), url.to_string());
         tasks.spawn(async move {
-            let ok = match client.get(&url).send().await {
-                Ok(resp) => resp.status() == 200 && resp.bytes().await.is_ok(),
-                Err(_) => false,
+            let outcome = match client.get(&url).send().await {
+                Ok(resp) if resp.status() == 200 => resp
+                    .bytes()
+                    .await
+                    .map(drop)
+                    .map_err(|err| format!("body: {err}")),
+                Ok(resp) => Err(format!("HTTP {}", resp.status().as_u16())),
+                Err(err) => Err(format!("request: {err}")),
             };
-            (ok, scheduled.elapsed())
+            (outcome, scheduled.elapsed())
         });
     }
     let mut latencies = Vec::with_capacity(total);
-    let mut errors = 0;
+    let mut error_kinds = BTreeMap::new();
     while let Some(done) = tasks.join_next().await {
         match done {
-            Ok((true, latency)) => latencies.push(latency.as_secs_f64() * 1000.0),
-            _ => errors += 1,
+            Ok((Ok(()), latency)) => latencies.push(latency.as_secs_f64() * 1000.0),
+            Ok((Err(kind), _)) => *error_kinds.entry(kind).or_default() += 1,
+            Err(panicked) => *error_kinds.entry(panicked.to_string()).or_default() += 1,
         }
     }
     let span = first.map_or(0.0, |first: Instant| first.elapsed().as_secs_f64());
@@ -60,7 +69,8 @@ pub async fn open_loop(client: &reqwest::Client, url: &str, rate: f64, seconds: 
     Load {
         achieved_rate: latencies.len() as f64 / span,
         latencies,
-        errors,
+        errors: error_kinds.values().sum(),
+        error_kinds,
         sent: total,
     }
 }

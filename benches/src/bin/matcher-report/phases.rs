@@ -79,7 +79,8 @@ pub async fn measure(
     // parts it shares with the steps above.
     let parts: f64 = steps[3..7].iter().map(|(_, ms)| ms).sum();
     steps.push((
-        "CVSS enrichment lookup and the rest (`report_for` − records, lookup, matchers, build)".into(),
+        "CVSS enrichment lookup and the rest (`report_for` − records, lookup, matchers, build)"
+            .into(),
         steps[1].1 - parts,
     ));
     let per_matcher = per_matcher(&matchers, index_store, vuln_store, digest, reps).await?;
