@@ -136,7 +136,7 @@ impl<W: Write> Writer<W> {
             self.out.write_all(b":")?;
             let entry = serde_json::json!({
                 "description": self.description,
-                "scope": if cve % 3 == 0 { "local" } else { "remote" },
+                "scope": if cve.is_multiple_of(3) { "local" } else { "remote" },
                 "releases": releases,
             });
             serde_json::to_writer(&mut self.out, &entry)?;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
-use scry_model::Vulnerability;
+use scry_model::{UpdateKind, Vulnerability};
 use scry_store::{StoreError, VulnStore};
 use serde_json::Value;
 
@@ -44,6 +44,15 @@ pub async fn cvss(
         .collect();
     let mut enrichments = BTreeMap::new();
     if tags.is_empty() {
+        return Ok(enrichments);
+    }
+    // Without any CVSS operation the tag lookup can only come back empty; one indexed
+    // query saves it (it costs milliseconds for a report with hundreds of CVEs).
+    if store
+        .latest_fingerprint(CVSS_UPDATER, UpdateKind::Enrichment)
+        .await?
+        .is_none()
+    {
         return Ok(enrichments);
     }
     let records = store.enrichments(CVSS_UPDATER, &tags).await?;
