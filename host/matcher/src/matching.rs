@@ -8,7 +8,7 @@ use scry_model::{IndexReport, MatcherRun, Vulnerability, VulnerabilityReport, se
 use scry_runtime::matcher::{Candidate, IndexRecord, MatcherPlugin};
 
 use crate::constraints::{is_candidate, lookup_names};
-use crate::records::{Record, index_records};
+use crate::records::Record;
 
 /// The enabled matcher plugins, in `matchers.names` order.
 #[derive(Clone, Default)]
@@ -157,8 +157,4 @@ pub fn sort_by_severity(ids: &mut [String], vulnerabilities: &BTreeMap<String, V
             id.clone(),
         )
     });
-}
-
-pub fn records_of(report: &IndexReport) -> Vec<Record> {
-    index_records(report)
 }

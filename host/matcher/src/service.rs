@@ -7,7 +7,8 @@ use scry_model::{IndexReport, VulnerabilityReport};
 use scry_store::{Store, VulnStore};
 
 use crate::enrich;
-use crate::matching::{Matchers, build_report, records_of};
+use crate::matching::{Matchers, build_report};
+use crate::records::index_records;
 
 /// Where the matcher reads index reports: the local indexer store in combo mode, the
 /// indexer's HTTP API in matcher mode.
@@ -94,7 +95,7 @@ impl MatcherService {
 
     /// Matches one index report.
     pub async fn report_for(&self, index: &IndexReport) -> Result<VulnerabilityReport, String> {
-        let records = records_of(index);
+        let records = index_records(index);
         let names = self.matchers.lookup_names(&records);
         let stored = self
             .store

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 
 use crate::cache::ComponentCache;
 use crate::error::RuntimeError;
 use crate::limits::PluginLimits;
+use crate::state::PluginState;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -84,6 +85,20 @@ impl Runtime {
 
     pub fn limits(&self) -> &PluginLimits {
         &self.limits
+    }
+
+    /// A fresh store for one plugin call: memory cap, empty WASI context, and an epoch
+    /// deadline that traps. Every scanner and matcher call starts here.
+    pub(crate) fn sandboxed_store(&self, deadline: Duration) -> Store<PluginState> {
+        let limits = &self.limits;
+        let mut store = Store::new(
+            &self.engine,
+            PluginState::new(limits.memory_bytes, limits.max_read_chunk),
+        );
+        store.limiter(|state| &mut state.limiter);
+        store.set_epoch_deadline(Self::deadline_ticks(deadline));
+        store.epoch_deadline_trap();
+        store
     }
 
     pub(crate) fn deadline_ticks(duration: Duration) -> u64 {

@@ -208,14 +208,7 @@ impl<'a> Call<'a> {
         pre: &bindings::MatcherPluginPre<PluginState>,
         deadline: std::time::Duration,
     ) -> Result<Self, PluginError> {
-        let limits = &runtime.limits;
-        let mut store = Store::new(
-            &runtime.engine,
-            PluginState::new(limits.memory_bytes, limits.max_read_chunk),
-        );
-        store.limiter(|state| &mut state.limiter);
-        store.set_epoch_deadline(Runtime::deadline_ticks(deadline));
-        store.epoch_deadline_trap();
+        let mut store = runtime.sandboxed_store(deadline);
         let instance = pre
             .instantiate(&mut store)
             .map_err(|err| crate::scanner::classify(plugin, &store, deadline, err))?;
