@@ -12,6 +12,7 @@
 
 mod affected;
 pub mod airgap;
+mod cache;
 mod constraints;
 mod enrich;
 mod matching;
@@ -20,7 +21,8 @@ mod service;
 pub mod updates;
 
 pub use affected::{AffectedError, affected_manifests};
+pub use cache::{DEFAULT_CAPACITY, Verdict, VerdictCache};
 pub use enrich::{CVSS_TYPE, CVSS_UPDATER, cve_ids};
-pub use matching::{ByName, Matchers, build_report, sort_by_severity};
+pub use matching::{ByName, Matchers, Plan, build_report, sort_by_severity};
 pub use records::{Record, index_records};
 pub use service::{IndexReports, MatcherService, ReportOutcome};

@@ -6,8 +6,9 @@ use futures::future::BoxFuture;
 use scry_model::{IndexReport, VulnerabilityReport};
 use scry_store::{Store, VulnStore};
 
+use crate::cache::{DEFAULT_CAPACITY, VerdictCache};
 use crate::enrich;
-use crate::matching::{Matchers, build_report};
+use crate::matching::{ByName, Matchers, build_report};
 use crate::records::index_records;
 
 /// Where the matcher reads index reports: the local indexer store in combo mode, the
@@ -47,6 +48,8 @@ pub struct MatcherService {
     matchers: Matchers,
     index: Arc<dyn IndexReports>,
     enrichment: bool,
+    /// `None`: every report judges every record afresh (benchmarks of the cold path).
+    verdicts: Option<Arc<VerdictCache>>,
 }
 
 impl MatcherService {
@@ -61,11 +64,23 @@ impl MatcherService {
             matchers,
             index,
             enrichment,
+            verdicts: Some(Arc::new(VerdictCache::new(DEFAULT_CAPACITY))),
         }
+    }
+
+    /// Keeps at most `capacity` verdicts; 0 turns the verdict cache off.
+    pub fn with_verdict_cache(mut self, capacity: usize) -> MatcherService {
+        self.verdicts = (capacity > 0).then(|| Arc::new(VerdictCache::new(capacity)));
+        self
     }
 
     pub fn store(&self) -> &VulnStore {
         &self.store
+    }
+
+    /// The verdict cache, unless turned off.
+    pub fn verdict_cache(&self) -> Option<&VerdictCache> {
+        self.verdicts.as_deref()
     }
 
     pub fn matchers(&self) -> &Matchers {
@@ -93,18 +108,54 @@ impl MatcherService {
             .map(|report| ReportOutcome::Report(Box::new(report)))
     }
 
+    async fn generation(&self) -> Result<u64, String> {
+        self.store
+            .generation()
+            .await
+            .map_err(|err| format!("reading the vulnerability store: {err}"))
+    }
+
+    /// Stored vulnerabilities naming any of `names`.
+    async fn candidates(&self, names: &[String]) -> Result<ByName, String> {
+        if names.is_empty() {
+            return Ok(ByName::new());
+        }
+        self.store
+            .vulnerabilities_for_packages(names)
+            .await
+            .map_err(|err| format!("reading candidate vulnerabilities: {err}"))
+    }
+
     /// Matches one index report.
     pub async fn report_for(&self, index: &IndexReport) -> Result<VulnerabilityReport, String> {
         let records = index_records(index);
-        let names = self.matchers.lookup_names(&records);
-        let stored = self
-            .store
-            .vulnerabilities_for_packages(&names)
-            .await
-            .map_err(|err| format!("reading candidate vulnerabilities: {err}"))?;
+        let mut plan = match &self.verdicts {
+            Some(cache) => Some(
+                self.matchers
+                    .plan(cache, self.generation().await?, &records),
+            ),
+            None => None,
+        };
+        let names = self.matchers.lookup_names(&records, plan.as_ref());
+        let mut stored = self.candidates(&names).await?;
+        // An update landing between the generation read and the lookup would put its
+        // data under the old generation: judge afresh, uncached, instead.
+        if let Some(planned) = &plan
+            && !names.is_empty()
+            && self.generation().await? != planned.generation()
+        {
+            plan = None;
+            stored = self
+                .candidates(&self.matchers.lookup_names(&records, None))
+                .await?;
+        }
         let matchers = self.matchers.clone();
+        let cache = self.verdicts.clone();
         let (hits, run, records) = tokio::task::spawn_blocking(move || {
-            let (hits, run) = matchers.run(&records, &stored);
+            let (hits, run) = match (&cache, &plan) {
+                (Some(cache), Some(plan)) => matchers.run_cached(&records, &stored, cache, plan),
+                _ => matchers.run(&records, &stored),
+            };
             (hits, run, records)
         })
         .await

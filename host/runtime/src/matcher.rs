@@ -26,7 +26,7 @@ mod convert;
 use bindings::exports::scry::plugin::matcher as wit;
 
 /// One package of an index report with its distribution and repository.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IndexRecord {
     pub package: scry_model::Package,
     pub distribution: Option<scry_model::Distribution>,

@@ -25,8 +25,15 @@ pub async fn measure(
     digest: &str,
     reps: usize,
 ) -> anyhow::Result<Phases> {
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); 8];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); 9];
     let matchers = service.matchers().clone();
+    let cold = MatcherService::new(
+        vuln_store.clone(),
+        matchers.clone(),
+        std::sync::Arc::new(index_store.clone()),
+        true,
+    )
+    .with_verdict_cache(0);
     let mut candidates = 0;
     for _ in 0..reps {
         let mut step = 0;
@@ -45,10 +52,14 @@ pub async fn measure(
             .await;
         report.map_err(anyhow::Error::msg)?;
         lap(&mut times);
+        cold.report_for(&index_of(index_store, digest).await?)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        lap(&mut times);
         let index = index_of(index_store, digest).await?;
         lap(&mut times);
         let records = index_records(&index);
-        let names = matchers.lookup_names(&records);
+        let names = matchers.lookup_names(&records, None);
         lap(&mut times);
         let stored = vuln_store.vulnerabilities_for_packages(&names).await?;
         candidates = stored.values().map(Vec::len).sum();
@@ -62,7 +73,8 @@ pub async fn measure(
     }
     let labels = [
         "GET over HTTP, end to end (sequential)",
-        "`report_for` (lookup, matchers, report, CVSS enrichment)",
+        "`report_for`, verdicts cached (a repeated request)",
+        "`report_for`, verdict cache off (as the first request after an update)",
         "read the index report from the store",
         "records and lookup names",
         "store lookup (`vulnerabilities_for_packages`)",
@@ -77,11 +89,11 @@ pub async fn measure(
         .collect();
     // Enrichment is private to the matcher crate: what `report_for` spends beyond the
     // parts it shares with the steps above.
-    let parts: f64 = steps[3..7].iter().map(|(_, ms)| ms).sum();
+    let parts: f64 = steps[4..8].iter().map(|(_, ms)| ms).sum();
     steps.push((
-        "CVSS enrichment lookup and the rest (`report_for` − records, lookup, matchers, build)"
+        "CVSS enrichment lookup and the rest (uncached `report_for` − records, lookup, matchers, build)"
             .into(),
-        steps[1].1 - parts,
+        steps[2].1 - parts,
     ));
     let per_matcher = per_matcher(&matchers, index_store, vuln_store, digest, reps).await?;
     Ok(Phases {
@@ -101,7 +113,7 @@ async fn per_matcher(
     let index = index_of(index_store, digest).await?;
     let records = index_records(&index);
     let stored = vuln_store
-        .vulnerabilities_for_packages(&matchers.lookup_names(&records))
+        .vulnerabilities_for_packages(&matchers.lookup_names(&records, None))
         .await?;
     let mut out = Vec::new();
     for plugin in matchers.plugins() {

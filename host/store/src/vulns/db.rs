@@ -230,6 +230,19 @@ where
         Ok(any.is_some())
     }
 
+    pub(crate) async fn generation(&self) -> Result<u64, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT updater, kind, operation_id FROM latest_update_operation \
+             ORDER BY updater, kind",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context(|| "reading the latest update operations".into())?;
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&rows, &mut hasher);
+        Ok(std::hash::Hasher::finish(&hasher))
+    }
+
     /// Vulnerabilities linked to `cur` and not to `prev`, by row id.
     async fn linked_only_to(
         &self,

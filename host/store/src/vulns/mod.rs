@@ -30,6 +30,7 @@ use crate::connect::{self, Target};
 use crate::error::StoreError;
 use crate::lock::{self, LocalLocks, LockGuard};
 use crate::{postgres, sqlite};
+pub(crate) use db::Affected;
 use db::Db;
 use writer::Writer;
 
@@ -284,6 +285,13 @@ impl VulnStore {
     /// Whether any vulnerability is stored (Clair answers 202 until then).
     pub async fn initialized(&self) -> Result<bool, StoreError> {
         with_db!(self, db => db.initialized().await)
+    }
+
+    /// A number that changes whenever what matching reads changes: a digest of each
+    /// updater's latest operation ids. Committed operations never change and ids are
+    /// never reused, so equal generations mean equal match results.
+    pub async fn generation(&self) -> Result<u64, StoreError> {
+        with_db!(self, db => db.generation().await)
     }
 
     /// Every vulnerability of each updater's latest vulnerability operation whose
