@@ -3,11 +3,13 @@
 
 mod artifacts;
 mod digest;
+mod notification;
 mod report;
 mod vuln;
 
 pub use artifacts::{FoundPackage, LayerArtifacts, ScannerId, ScannerKind};
 pub use digest::{Digest, DigestError};
+pub use notification::{Callback, Notification, NotificationPage, Page, Reason, VulnSummary};
 pub use report::{
     Distribution, Environment, IndexReport, IndexState, Layer, Manifest, Package, Repository,
     SourcePackage,

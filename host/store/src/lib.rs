@@ -18,6 +18,7 @@ mod connect;
 mod error;
 mod findings;
 mod lock;
+mod notifications;
 mod postgres;
 mod rows;
 mod sql;
@@ -34,6 +35,7 @@ use sqlx::{PgPool, Postgres, Sqlite};
 pub use error::StoreError;
 pub use findings::ScannerFindings;
 pub use lock::{LockGuard, lock_id};
+pub use notifications::{NotificationStore, RECEIPT_RETENTION_MS, Receipt, SetStatus};
 pub use rows::{IndexRow, index_rows};
 pub use vulns::{GcOutcome, UpdateWriter, UpdaterStatus, VulnStore};
 

@@ -90,6 +90,15 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A notification store on this database, migrated.
+    pub async fn notification_store(&self) -> crate::NotificationStore {
+        crate::NotificationStore::connect(&self.conn, true)
+            .await
+            .unwrap_or_else(|err| panic!("opening test notification store {}: {err}", self.conn))
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((server, name)) = self.postgres.take() else {
