@@ -186,6 +186,7 @@ async fn start_api(store: scry_store::Store) -> anyhow::Result<String> {
         indexer: Some(indexer),
         affected: None,
         matcher: None,
+        notifier: None,
         psk: None,
         index_concurrency: None,
         metrics: Metrics::new(),

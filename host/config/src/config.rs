@@ -20,8 +20,8 @@ pub use limits::{LayerLimits, Limits, PluginLimits};
 pub use matcher::{DEFAULT_PERIOD, DEFAULT_UPDATE_RETENTION, Matcher};
 pub use matchers::{Matchers, Updaters};
 pub use notifier::{
-    Amqp, DEFAULT_DELIVERY_INTERVAL, DEFAULT_POLL_INTERVAL, Delivery, Exchange, Notifier, Stomp,
-    StompLogin, Webhook,
+    Amqp, DEFAULT_DELIVERY_INTERVAL, DEFAULT_POLL_INTERVAL, Delivery, Exchange, MIN_INTERVAL,
+    Notifier, Stomp, StompLogin, Webhook,
 };
 pub use scry::Scry;
 pub use telemetry::{

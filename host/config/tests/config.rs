@@ -720,4 +720,33 @@ fn the_documented_scry_section_parses_with_the_stated_defaults() {
     assert_eq!(plugin.memory.unwrap().bytes(), 512 << 20);
     assert_eq!(plugin.max_read_chunk.unwrap().bytes(), 16 << 20);
     assert_eq!(plugin.max_instances, Some(64));
+    assert_eq!(
+        config.scry.effective_min_interval(),
+        Duration::from_secs(60)
+    );
+}
+
+#[test]
+fn min_interval_lowers_the_notifier_floor() {
+    let yaml =
+        "notifier:\n  poll_interval: 2s\n  delivery_interval: 30s\nscry:\n  min_interval: 1s\n";
+    let config = Config::from_text(yaml, scry_config::Format::Yaml).unwrap();
+    let floor = config.scry.effective_min_interval();
+    assert_eq!(
+        config.notifier.poll_interval_with_floor(floor),
+        Duration::from_secs(2)
+    );
+    assert_eq!(
+        config.notifier.delivery_interval_with_floor(floor),
+        Duration::from_secs(30)
+    );
+    // Clair's floor: both under a minute fall back to their defaults.
+    assert_eq!(
+        config.notifier.effective_poll_interval(),
+        Duration::from_secs(6 * 3600)
+    );
+    assert_eq!(
+        config.notifier.effective_delivery_interval(),
+        Duration::from_secs(3600)
+    );
 }

@@ -2,10 +2,12 @@
 
 mod airgap_cli;
 mod image;
+mod logging;
 mod plugins;
 mod progress;
 mod serve;
 mod serve_matcher;
+mod serve_notifier;
 mod table;
 
 use std::path::PathBuf;
@@ -82,10 +84,7 @@ enum Format {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("SCRY_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new().expect("starting the async runtime");
     match runtime.block_on(run(cli)) {

@@ -1,15 +1,16 @@
-//! `scry serve`: Clair's services from one binary: indexer, matcher, or both (`combo`).
+//! `scry serve`: Clair's services from one binary: indexer, matcher, notifier, or all
+//! three (`combo`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use scry_config::{Config, Invocation, Mode};
 use scry_indexer::{IndexerService, Scanners};
 use scry_runtime::{Runtime, RuntimeConfig};
 use scry_server::{AffectedApi, Metrics, Readiness, Services};
 
-use crate::serve_matcher;
+use crate::{serve_matcher, serve_notifier};
 use scry_store::Store;
 
 pub async fn serve(
@@ -24,6 +25,7 @@ pub async fn serve(
     let invocation = Invocation::resolve(config_path.as_deref(), mode)?;
     let mode = invocation.mode;
     let (config, lints) = invocation.load()?;
+    crate::logging::apply_config_level(config.log_level);
     for lint in lints {
         tracing::warn!("config: {lint}");
     }
@@ -46,12 +48,7 @@ pub async fn serve(
             });
             (Some(indexer), Some(affected))
         }
-        Mode::Matcher => (None, None),
-        Mode::Notifier => {
-            bail!(
-                "mode notifier is not available yet: this build serves the indexer and the matcher"
-            )
-        }
+        Mode::Matcher | Mode::Notifier => (None, None),
     };
     let matcher = match mode {
         Mode::Combo | Mode::Matcher => Some(
@@ -66,11 +63,26 @@ pub async fn serve(
         ),
         _ => None,
     };
+    let local = match (&affected, &matcher) {
+        (Some(affected), Some(matcher)) => Some(serve_notifier::Local {
+            indexer: affected.store.clone(),
+            matchers: affected.matchers.clone(),
+            vulns: matcher.service.store().clone(),
+        }),
+        _ => None,
+    };
+    let notifier = match mode {
+        Mode::Combo | Mode::Notifier => {
+            serve_notifier::start_notifier(&config, mode, local, &metrics).await?
+        }
+        _ => None,
+    };
     let psk = config.psk()?;
     let services = Services {
         indexer,
         affected,
         matcher,
+        notifier,
         psk,
         index_concurrency: config.indexer.effective_index_report_request_concurrency(),
         metrics: metrics.clone(),

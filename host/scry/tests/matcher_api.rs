@@ -5,26 +5,21 @@
 
 mod common;
 mod debian_feed;
+mod feed_updates;
 mod matcher_common;
 mod serve_common;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 
 use debian_feed::debian_feed;
+use feed_updates::*;
 use matcher_common::*;
 use reqwest::StatusCode;
-use scry_updaters::debian::{TrackerEntry, tracker_json};
+use scry_updaters::debian::tracker_json;
 use serve_common::*;
 
 const OPS: &str = "/matcher/api/v1/internal/update_operation";
 const DIFF: &str = "/matcher/api/v1/internal/update_diff";
-
-fn debian_config(json_url: &str) -> String {
-    format!(
-        "updaters:\n  sets: [debian]\n  config:\n    debian:\n      json_url: {json_url}\n      releases: {{bookworm: \"12\", bullseye: \"11\"}}\n"
-    )
-}
 
 async fn get(server: &Server, path: &str, if_none_match: Option<&str>) -> reqwest::Response {
     let mut request = reqwest::Client::new()
@@ -34,70 +29,6 @@ async fn get(server: &Server, path: &str, if_none_match: Option<&str>) -> reqwes
         request = request.header("if-none-match", tag);
     }
     request.send().await.unwrap()
-}
-
-async fn index_bookworm(server: &Server, layers: &LayerServer) -> String {
-    let layout = common::fixtures().join("bookworm/oci");
-    let (manifest, digests) = oci_image(&layout);
-    let resp = reqwest::Client::new()
-        .post(format!("{}/indexer/api/v1/index_report", server.api))
-        .bearer_auth(quay_token())
-        .json(&clair_manifest(&manifest, &digests, layers))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201, "{}", server.log());
-    manifest
-}
-
-/// Runs `scry export-updaters` / `import-updaters` with a config file.
-fn airgap(args: &[&str], config: &Path) -> std::process::Output {
-    common::run(common::scry().args(args).arg("--config").arg(config))
-}
-
-/// The second feed: one vulnerable entry withdrawn, one new vulnerable entry added.
-fn second_feed(
-    entries: &[TrackerEntry],
-    expected: &BTreeSet<(String, String)>,
-) -> (
-    Vec<TrackerEntry>,
-    BTreeSet<(String, String)>,
-    String,
-    String,
-) {
-    let withdrawn = expected.iter().next().unwrap().1.clone();
-    let mut next: Vec<TrackerEntry> = entries
-        .iter()
-        .filter(|e| e.cve != withdrawn)
-        .cloned()
-        .collect();
-    let target = entries.iter().find(|e| e.codename == "bookworm").unwrap();
-    let added = "CVE-2099-99999".to_string();
-    next.push(TrackerEntry {
-        cve: added.clone(),
-        fixed_version: None,
-        urgency: "high".into(),
-        description: "disclosed later".into(),
-        ..target.clone()
-    });
-    let mut expected_next: BTreeSet<_> = expected
-        .iter()
-        .filter(|(_, cve)| *cve != withdrawn)
-        .cloned()
-        .collect();
-    // An unfixed issue affects every binary built from the source.
-    for package in packages_of(&target.source_package) {
-        expected_next.insert((package, added.clone()));
-    }
-    (next, expected_next, withdrawn, added)
-}
-
-fn packages_of(source: &str) -> Vec<String> {
-    common::tsv(&common::fixtures().join("bookworm/expected-dpkg.tsv"))
-        .into_iter()
-        .filter(|row| row[2] == source)
-        .map(|row| row[0].clone())
-        .collect()
 }
 
 fn latest_ref(operations: &serde_json::Value) -> String {

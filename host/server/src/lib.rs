@@ -11,6 +11,8 @@ mod introspection;
 mod limit;
 mod matcher_api;
 pub mod metrics;
+mod notifier_api;
+mod notifier_local;
 mod remote;
 
 use std::net::SocketAddr;
@@ -20,10 +22,12 @@ use axum::Router;
 use axum::routing::{get, post};
 use scry_config::Psk;
 use scry_indexer::IndexerService;
+use scry_notifier::NotifierService;
 
 pub use error::ApiError;
 pub use matcher_api::{AffectedApi, MatcherApi};
 pub use metrics::Metrics;
+pub use notifier_local::{LocalAffected, LocalUpdates};
 pub use remote::RemoteIndexer;
 
 /// What the API routes need.
@@ -32,6 +36,8 @@ pub struct Services {
     /// The indexer's `affected_manifest` route (present with the indexer).
     pub affected: Option<Arc<AffectedApi>>,
     pub matcher: Option<Arc<MatcherApi>>,
+    /// Present when the notifier runs here with a delivery mechanism.
+    pub notifier: Option<Arc<NotifierService>>,
     pub psk: Option<Psk>,
     /// Index requests served at once; more get 429. `None` is unlimited.
     pub index_concurrency: Option<usize>,
@@ -93,6 +99,15 @@ pub fn api_router(services: &Services) -> Router {
             )
             .with_state(matcher.clone());
         router = router.merge(matcher_routes);
+    }
+    if let Some(notifier) = &services.notifier {
+        let notifier_routes = Router::new()
+            .route(
+                "/notifier/api/v1/notification/{id}",
+                get(notifier_api::get_notification).delete(notifier_api::delete_notification),
+            )
+            .with_state(notifier.clone());
+        router = router.merge(notifier_routes);
     }
     let router = router.route(
         "/robots.txt",

@@ -210,6 +210,7 @@ async fn start_api(
             service,
             cache_age: Duration::from_secs(300),
         })),
+        notifier: None,
         psk: None,
         index_concurrency: None,
         metrics: Metrics::new(),

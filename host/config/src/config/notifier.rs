@@ -88,17 +88,31 @@ impl Notifier {
 
     /// `poll_interval` with its default applied.
     pub fn effective_poll_interval(&self) -> Duration {
-        at_least_a_minute(self.poll_interval).unwrap_or(DEFAULT_POLL_INTERVAL)
+        self.poll_interval_with_floor(MIN_INTERVAL)
     }
 
     /// `delivery_interval` with its default applied.
     pub fn effective_delivery_interval(&self) -> Duration {
-        at_least_a_minute(self.delivery_interval).unwrap_or(DEFAULT_DELIVERY_INTERVAL)
+        self.delivery_interval_with_floor(MIN_INTERVAL)
+    }
+
+    /// `poll_interval`, or its default when unset or under `floor`
+    /// (`scry.min_interval`; Clair's floor is one minute).
+    pub fn poll_interval_with_floor(&self, floor: Duration) -> Duration {
+        at_least(self.poll_interval, floor).unwrap_or(DEFAULT_POLL_INTERVAL)
+    }
+
+    /// `delivery_interval`, or its default when unset or under `floor`.
+    pub fn delivery_interval_with_floor(&self, floor: Duration) -> Duration {
+        at_least(self.delivery_interval, floor).unwrap_or(DEFAULT_DELIVERY_INTERVAL)
     }
 }
 
-fn at_least_a_minute(value: Option<Duration>) -> Option<Duration> {
-    value.filter(|d| *d >= Duration::from_secs(60))
+/// Intervals under this fall back to their defaults, as in Clair.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
+
+fn at_least(value: Option<Duration>, floor: Duration) -> Option<Duration> {
+    value.filter(|d| *d >= floor && !d.is_zero())
 }
 
 /// `notifier.webhook`.

@@ -28,9 +28,22 @@ pub struct Scry {
     /// Resource limits for layers and plugins.
     #[serde(skip_serializing_if = "Limits::is_default")]
     pub limits: Limits,
+    /// The shortest notifier `poll_interval` / `delivery_interval` honoured (a Go
+    /// duration); shorter ones fall back to their defaults. Unset: one minute, as in
+    /// Clair. Lower it for demos and tests.
+    #[serde(
+        with = "crate::duration::go_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub min_interval: Option<std::time::Duration>,
 }
 
 impl Scry {
+    /// `min_interval` with its default applied.
+    pub fn effective_min_interval(&self) -> std::time::Duration {
+        self.min_interval.unwrap_or(super::notifier::MIN_INTERVAL)
+    }
+
     /// `data_dir` with its default applied, from the process environment.
     pub fn resolved_data_dir(&self) -> Result<PathBuf, ConfigError> {
         self.resolved_data_dir_with(|name| std::env::var_os(name))

@@ -45,8 +45,12 @@ impl Config {
             ("notifier.poll_interval", notifier.poll_interval),
             ("notifier.delivery_interval", notifier.delivery_interval),
         ] {
-            if interval.is_some_and(|d| d.as_secs() < 60) {
-                lints.add(key, "under one minute: the default is used");
+            let floor = self.scry.effective_min_interval();
+            if interval.is_some_and(|d| d < floor) {
+                lints.add(
+                    key,
+                    format!("under scry.min_interval ({floor:?}): the default is used"),
+                );
             }
         }
         if let Some(webhook) = &notifier.webhook {

@@ -309,6 +309,7 @@ pub struct Server {
     pub api: String,
     pub introspection: String,
     pub dir: tempfile::TempDir,
+    mode: String,
 }
 
 impl Server {
@@ -345,26 +346,24 @@ impl Server {
         );
         let config_path = dir.path().join("config.yaml");
         std::fs::write(&config_path, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_scry"))
-            .args(["serve", "--mode", mode, "--config"])
-            .arg(&config_path)
-            .env(
-                "XDG_CACHE_HOME",
-                Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache"),
-            )
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("starting scry serve");
+        let child = spawn(mode, dir.path());
         let server = Server {
             child,
             api: format!("http://127.0.0.1:{api_port}"),
             introspection: format!("http://127.0.0.1:{intro_port}"),
             dir,
+            mode: mode.to_string(),
         };
         server.wait_ready().await;
         server
+    }
+
+    /// Kills the process without warning (SIGKILL) and starts it again on the same
+    /// config and data directory.
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.child = spawn(&self.mode, self.dir.path());
+        self.wait_ready().await;
     }
 
     async fn wait_ready(&self) {
@@ -391,6 +390,26 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `scry serve` on `dir/config.yaml`, logging (appending) to `dir/server.log`.
+fn spawn(mode: &str, dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_scry"))
+        .args(["serve", "--mode", mode, "--config"])
+        .arg(dir.join("config.yaml"))
+        .env(
+            "XDG_CACHE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache"),
+        )
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("starting scry serve")
 }
 
 impl Drop for Server {

@@ -1,0 +1,570 @@
+//! The notifier end to end on a real `scry serve`: the bookworm image indexed, a Debian
+//! feed imported, then a second operation that withdraws one vulnerability affecting
+//! the image and adds another; the notification set is delivered (webhook with Quay's
+//! JWT check, AMQP, STOMP), paged through and deleted. Delivery is at least once:
+//! a receiver that is down gets it once when it returns; a notifier killed
+//! mid-delivery delivers after its restart.
+
+mod common;
+mod debian_feed;
+mod feed_updates;
+mod matcher_common;
+mod notify_common;
+mod serve_common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use debian_feed::debian_feed;
+use feed_updates::*;
+use notify_common::*;
+use scry_updaters::debian::tracker_json;
+use serve_common::*;
+
+/// Two airgap bundles of one Debian feed: before and after the change.
+struct Feeds {
+    v1: PathBuf,
+    v2: PathBuf,
+    withdrawn: String,
+    added: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn feeds() -> Feeds {
+    let packages = common::tsv(&common::fixtures().join("bookworm/expected-dpkg.tsv"));
+    let (entries, expected) = debian_feed(&packages);
+    let (entries2, _, withdrawn, added) = second_feed(&entries, &expected);
+    let feed = FeedServer::start(HashMap::from([
+        (
+            "/v1/json".to_string(),
+            serde_json::to_vec(&tracker_json(&entries)).unwrap(),
+        ),
+        (
+            "/v2/json".to_string(),
+            serde_json::to_vec(&tracker_json(&entries2)).unwrap(),
+        ),
+    ]))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bundles = Vec::new();
+    for version in ["v1", "v2"] {
+        let config = dir.path().join(format!("{version}.yaml"));
+        std::fs::write(
+            &config,
+            debian_config(&feed.url(&format!("/{version}/json"))),
+        )
+        .unwrap();
+        let bundle = dir.path().join(format!("{version}.json.gz"));
+        let out = airgap(&["export-updaters", bundle.to_str().unwrap()], &config);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        bundles.push(bundle);
+    }
+    Feeds {
+        v2: bundles.pop().unwrap(),
+        v1: bundles.pop().unwrap(),
+        withdrawn,
+        added,
+        _dir: dir,
+    }
+}
+
+fn import(bundle: &Path, config: &Path) {
+    let out = airgap(&["import-updaters", bundle.to_str().unwrap()], config);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Sets the notifier has stored, as (id, notifications), from its log.
+fn stored_sets(log: &str) -> Vec<(String, usize)> {
+    let field = |line: &str, name: &str| {
+        line.split(&format!(" {name}=")).nth(1).map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .trim_matches('"')
+                .to_string()
+        })
+    };
+    log.lines()
+        .filter(|line| line.contains("notification set stored"))
+        .filter_map(|line| {
+            Some((
+                field(line, "notification_id")?,
+                field(line, "notifications")?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+async fn wait_for_sets(server: &Server, count: usize) -> Vec<(String, usize)> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        let sets = stored_sets(&server.log());
+        if sets.len() >= count {
+            return sets;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the notifier stored fewer than {count} sets:\n{}",
+        server.log()
+    );
+}
+
+/// The first operation is processed before the image exists (an empty set), so the
+/// only set with notifications is the second operation's. Returns its id.
+async fn index_then_change(
+    server: &Server,
+    matcher: &Server,
+    indexer: &Server,
+    feeds: &Feeds,
+) -> (String, String) {
+    let config = matcher.dir.path().join("config.yaml");
+    import(&feeds.v1, &config);
+    let first = wait_for_sets(server, 1).await;
+    assert_eq!(first[0].1, 0, "nothing is indexed yet");
+    let layers = LayerServer::start(&common::fixtures().join("bookworm/oci")).await;
+    let manifest = index_bookworm(indexer, &layers).await;
+    import(&feeds.v2, &config);
+    let sets = wait_for_sets(server, 2).await;
+    assert_eq!(sets.len(), 2, "{sets:?}");
+    assert!(sets[1].1 > 0, "the change affects the image: {sets:?}");
+    (manifest, sets[1].0.clone())
+}
+
+fn changed(manifest: &str, feeds: &Feeds) -> BTreeSet<(String, String, String)> {
+    BTreeSet::from([
+        (
+            manifest.to_string(),
+            "added".to_string(),
+            feeds.added.clone(),
+        ),
+        (
+            manifest.to_string(),
+            "removed".to_string(),
+            feeds.withdrawn.clone(),
+        ),
+    ])
+}
+
+async fn delete(server: &Server, id: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .delete(format!("{}/notifier/api/v1/notification/{id}", server.api))
+        .bearer_auth(quay_token())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_delivery_paging_and_deletion() {
+    let feeds = feeds().await;
+    let hook = Hook::start(0).await;
+    let rest = notifier_config(&webhook_block(&hook.url), false, "");
+    let server =
+        Server::start_config("combo", None, "", &format!("{rest}updaters:\n  sets: []\n")).await;
+    let (manifest, id) = index_then_change(&server, &server, &server, &feeds).await;
+
+    hook.wait_for(
+        "the set",
+        |got| got.iter().any(|r| r.notification_id == id),
+        &server,
+    )
+    .await;
+    let received = hook.received();
+    assert_eq!(
+        received.len(),
+        1,
+        "only the set with notifications is delivered: {received:?}"
+    );
+    let post = &received[0];
+    assert_eq!(post.callback, format!("{CALLBACK}/{id}"));
+    assert_eq!(post.token_problem, None, "Quay would refuse the token");
+    assert!(post.user_agent.starts_with("scry/"), "{}", post.user_agent);
+
+    // Paged one at a time, and all at once: the same set, exactly the change.
+    let (one_by_one, last) = read_set(&server, &id, 1).await;
+    assert_eq!(one_by_one, changed(&manifest, &feeds));
+    assert_eq!(last["scry_delivery"]["status"], "delivered");
+    assert_eq!(last["scry_delivery"]["attempts"], 1);
+    let (whole, _) = read_set(&server, &id, 500).await;
+    assert_eq!(whole, one_by_one);
+
+    assert_eq!(delete(&server, &id).await, 200);
+    assert_eq!(delete(&server, &id).await, 200, "deleting again is fine");
+    let (after, page) = read_set(&server, &id, 500).await;
+    assert_eq!(after, whole, "readable until GC, as in Clair");
+    assert_eq!(page["scry_delivery"]["status"], "deleted");
+    assert_eq!(
+        delete(&server, "6f1c2b9e-0000-4000-8000-000000000000").await,
+        404
+    );
+    let bad = reqwest::Client::new()
+        .get(format!(
+            "{}/notifier/api/v1/notification/{id}?next=-1",
+            server.api
+        ))
+        .bearer_auth(quay_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let unknown = read_set(&server, "6f1c2b9e-0000-4000-8000-000000000000", 10).await;
+    assert!(
+        unknown.0.is_empty(),
+        "an unknown id is an empty page, as in Clair"
+    );
+}
+
+async fn metric(server: &Server, line_start: &str) -> f64 {
+    let text = reqwest::get(format!("{}/metrics", server.introspection))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find(|line| line.starts_with(line_start))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_receiver_that_was_down_gets_the_set_once() {
+    let feeds = feeds().await;
+    let port = free_port();
+    let target = format!("http://127.0.0.1:{port}/secscan/notification");
+    let rest = notifier_config(&webhook_block(&target), false, "");
+    let server =
+        Server::start_config("combo", None, "", &format!("{rest}updaters:\n  sets: []\n")).await;
+    let (manifest, id) = index_then_change(&server, &server, &server, &feeds).await;
+
+    // Down for several delivery intervals: failures are counted and shown.
+    let failures = r#"scry_notifier_deliveries_total{mechanism="webhook",outcome="failure"}"#;
+    let started = Instant::now();
+    while metric(&server, failures).await < 3.0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, page) = read_set(&server, &id, 500).await;
+    assert_eq!(page["scry_delivery"]["status"], "delivery_failed");
+    assert!(page["scry_delivery"]["attempts"].as_i64().unwrap() >= 3);
+    let error = page["scry_delivery"]["last_error"].as_str().unwrap();
+    assert!(
+        error.contains(&target),
+        "the error names the target: {error}"
+    );
+
+    let hook = Hook::start(port).await;
+    hook.wait_for(
+        "the set",
+        |got| got.iter().any(|r| r.notification_id == id),
+        &server,
+    )
+    .await;
+    // Several more intervals: no repeat once it was accepted.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let received = hook.received();
+    assert_eq!(
+        received.len(),
+        1,
+        "exactly once after it returns: {received:?}"
+    );
+    let (notifications, page) = read_set(&server, &id, 500).await;
+    assert_eq!(notifications, changed(&manifest, &feeds));
+    assert_eq!(page["scry_delivery"]["status"], "delivered");
+    assert!(page["scry_delivery"].get("last_error").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notifier_killed_mid_delivery_delivers_after_restart() {
+    let feeds = feeds().await;
+    let hook = Hook::start(0).await;
+    // The receiver holds the first delivery open long enough to kill the sender.
+    hook.stall_next(Duration::from_secs(30));
+    let rest = notifier_config(&webhook_block(&hook.url), false, "");
+    let mut server =
+        Server::start_config("combo", None, "", &format!("{rest}updaters:\n  sets: []\n")).await;
+    let (manifest, id) = index_then_change(&server, &server, &server, &feeds).await;
+    hook.wait_for("the first attempt", |got| !got.is_empty(), &server)
+        .await;
+
+    server.restart().await;
+    hook.wait_for("the second attempt", |got| got.len() >= 2, &server)
+        .await;
+    let received = hook.received();
+    assert!(
+        received.iter().all(|r| r.notification_id == id),
+        "{received:?}"
+    );
+    let started = Instant::now();
+    loop {
+        let (notifications, page) = read_set(&server, &id, 500).await;
+        if page["scry_delivery"]["status"] == "delivered" {
+            assert_eq!(notifications, changed(&manifest, &feeds));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{page}\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Three processes on one PostgreSQL, as Quay deploys Clair: the notifier reads the
+/// matcher's operations and the indexer's affected manifests over HTTP.
+#[tokio::test(flavor = "multi_thread")]
+async fn split_mode_on_postgresql() {
+    let feeds = feeds().await;
+    let db = PgDatabase::create("notifier_split");
+    let pg = db.connstring();
+    let none = "updaters:\n  sets: []\n";
+    let indexer = Server::start_config("indexer", Some(&pg), "", none).await;
+    let matcher = Server::start_config(
+        "matcher",
+        Some(&pg),
+        "",
+        &format!(
+            "matcher:\n  connstring: \"{pg}\"\n  migrations: true\n  period: 1h\n  indexer_addr: {}\n{none}",
+            indexer.api
+        ),
+    )
+    .await;
+    let hook = Hook::start(0).await;
+    let extra = format!(
+        "  connstring: \"{pg}\"\n  migrations: true\n  indexer_addr: {}\n  matcher_addr: {}\n",
+        indexer.api, matcher.api
+    );
+    let notifier = Server::start_config(
+        "notifier",
+        Some(&pg),
+        "",
+        &format!(
+            "{}{none}",
+            notifier_config(&webhook_block(&hook.url), false, &extra)
+        ),
+    )
+    .await;
+    let (manifest, id) = index_then_change(&notifier, &matcher, &indexer, &feeds).await;
+    hook.wait_for(
+        "the set",
+        |got| got.iter().any(|r| r.notification_id == id),
+        &notifier,
+    )
+    .await;
+    assert_eq!(hook.received()[0].token_problem, None);
+    let (notifications, _) = read_set(&notifier, &id, 1).await;
+    assert_eq!(notifications, changed(&manifest, &feeds));
+    assert_eq!(delete(&notifier, &id).await, 200);
+    // The indexer and matcher serve no notifier routes.
+    assert_eq!(delete(&matcher, &id).await, 404);
+}
+
+/// The most severe of the change's two vulnerabilities, as summary mode keeps it.
+fn summary_of(manifest: &str, feeds: &Feeds, read: &BTreeSet<(String, String, String)>) {
+    assert_eq!(
+        read.len(),
+        1,
+        "summary mode: one notification per manifest: {read:?}"
+    );
+    let (got_manifest, reason, name) = read.iter().next().unwrap();
+    assert_eq!(got_manifest, manifest);
+    assert_eq!(reason, "added", "the added pass comes first");
+    assert!(name == &feeds.added || name == &feeds.withdrawn, "{name}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn amqp_delivery_to_a_rabbitmq_queue() {
+    use lapin::options::{
+        BasicGetOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    };
+    use lapin::types::FieldTable;
+
+    let feeds = feeds().await;
+    let connection = lapin::Connection::connect(
+        "amqp://guest:guest@127.0.0.1:5672/%2f",
+        lapin::ConnectionProperties::default(),
+    )
+    .await
+    .expect("RabbitMQ on 127.0.0.1:5672");
+    let channel = connection.create_channel().await.unwrap();
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let (exchange, queue, key) = (
+        format!("scry-e2e-x-{tag}"),
+        format!("scry-e2e-q-{tag}"),
+        format!("scry.e2e.{tag}"),
+    );
+    let transient = ExchangeDeclareOptions {
+        auto_delete: true,
+        ..Default::default()
+    };
+    channel
+        .exchange_declare(
+            exchange.as_str().into(),
+            lapin::ExchangeKind::Direct,
+            transient,
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let exclusive = QueueDeclareOptions {
+        exclusive: true,
+        ..Default::default()
+    };
+    channel
+        .queue_declare(queue.as_str().into(), exclusive, FieldTable::default())
+        .await
+        .unwrap();
+    channel
+        .queue_bind(
+            queue.as_str().into(),
+            exchange.as_str().into(),
+            key.as_str().into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    let amqp = format!(
+        "  amqp:\n    exchange: {{name: {exchange}, type: direct}}\n    routing_key: {key}\n    callback: {CALLBACK}\n    uris: [\"amqp://guest:guest@127.0.0.1:5672/%2f\"]\n"
+    );
+    let rest = notifier_config(&amqp, true, "");
+    let server =
+        Server::start_config("combo", None, "", &format!("{rest}updaters:\n  sets: []\n")).await;
+    let (manifest, id) = index_then_change(&server, &server, &server, &feeds).await;
+
+    let started = Instant::now();
+    let message = loop {
+        if let Some(message) = channel
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap()
+        {
+            break message;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no message\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let callback: serde_json::Value = serde_json::from_slice(&message.delivery.data).unwrap();
+    assert_eq!(callback["notification_id"], id.as_str());
+    assert_eq!(callback["callback"], format!("{CALLBACK}/{id}"));
+    assert_eq!(
+        message
+            .delivery
+            .properties
+            .content_type()
+            .as_ref()
+            .map(|s| s.as_str()),
+        Some("application/json")
+    );
+    let (read, page) = read_set(&server, &id, 500).await;
+    summary_of(&manifest, &feeds, &read);
+    assert_eq!(page["scry_delivery"]["status"], "delivered");
+    assert_eq!(delete(&server, &id).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stomp_direct_delivery_to_a_subscription() {
+    use scry_notifier::deliver::stomp_frame::{Frame, StompStream};
+
+    let feeds = feeds().await;
+    let wait = Duration::from_secs(10);
+    let tcp = tokio::net::TcpStream::connect("127.0.0.1:61613")
+        .await
+        .expect("RabbitMQ's STOMP plugin (scripts/deps/rabbitmq-stomp.sh)");
+    let mut stomp = StompStream::new(tcp);
+    let connect = Frame::new("CONNECT")
+        .header("accept-version", "1.2")
+        .header("host", "127.0.0.1")
+        .header("login", "guest")
+        .header("passcode", "guest");
+    stomp.send(&connect, wait).await.unwrap();
+    assert_eq!(stomp.receive(wait).await.unwrap().command, "CONNECTED");
+    let queue = format!("/queue/scry-e2e-{}", uuid::Uuid::new_v4().simple());
+    let subscribe = Frame::new("SUBSCRIBE")
+        .header("id", "0")
+        .header("destination", queue.clone())
+        .header("ack", "auto")
+        .header("receipt", "subscribed");
+    stomp.send(&subscribe, wait).await.unwrap();
+    assert_eq!(
+        stomp.receive(wait).await.unwrap().get("receipt-id"),
+        Some("subscribed")
+    );
+
+    let block = format!(
+        "  stomp:\n    destination: {queue}\n    uris: [\"127.0.0.1:61613\"]\n    direct: true\n    rollup: 1\n    user: {{login: guest, passcode: guest}}\n"
+    );
+    let rest = notifier_config(&block, false, "");
+    let server =
+        Server::start_config("combo", None, "", &format!("{rest}updaters:\n  sets: []\n")).await;
+    let (manifest, id) = index_then_change(&server, &server, &server, &feeds).await;
+
+    // Direct: the notifications themselves, `rollup` (1) per message.
+    let mut received = BTreeSet::new();
+    while received.len() < 2 {
+        let frame = stomp
+            .receive(Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|err| panic!("no STOMP message: {err}\n{}", server.log()));
+        assert_eq!(frame.command, "MESSAGE", "{}", frame.error_text());
+        let batch: Vec<serde_json::Value> = serde_json::from_slice(&frame.body).unwrap();
+        assert_eq!(batch.len(), 1);
+        for n in batch {
+            received.insert((
+                n["manifest"].as_str().unwrap().to_string(),
+                n["reason"].as_str().unwrap().to_string(),
+                n["vulnerability"]["name"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert_eq!(received, changed(&manifest, &feeds));
+    // A direct delivery consumes the set; it stays readable until GC.
+    let started = Instant::now();
+    loop {
+        let (_, page) = read_set(&server, &id, 500).await;
+        if page["scry_delivery"]["status"] == "deleted" {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{page}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stomp.shutdown().await;
+    // RabbitMQ keeps `/queue/…` queues after the subscriber leaves.
+    let amqp = lapin::Connection::connect(
+        "amqp://guest:guest@127.0.0.1:5672/127.0.0.1",
+        lapin::ConnectionProperties::default(),
+    )
+    .await
+    .unwrap();
+    amqp.create_channel()
+        .await
+        .unwrap()
+        .queue_delete(
+            queue.trim_start_matches("/queue/").into(),
+            lapin::options::QueueDeleteOptions::default(),
+        )
+        .await
+        .unwrap();
+}
