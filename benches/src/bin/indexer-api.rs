@@ -187,6 +187,7 @@ async fn start_api(store: scry_store::Store) -> anyhow::Result<String> {
         affected: None,
         matcher: None,
         notifier: None,
+        admin: None,
         psk: None,
         index_concurrency: None,
         metrics: Metrics::new(),

@@ -21,6 +21,9 @@ use serde_json::{Map, Value};
 pub const QUAY_ISSUER: &str = "quay";
 /// The issuer Clair's services use between themselves, always accepted.
 pub const INTRASERVICE_ISSUER: &str = "clair-intraservice";
+/// The issuer of tokens for Scry's admin API (plugin changes); no other is accepted there,
+/// and this one nowhere else.
+pub const ADMIN_ISSUER: &str = "scry-admin";
 /// The issuer Clair's notifier signs webhook deliveries with. Not accepted unless
 /// listed in `auth.psk.iss`.
 pub const NOTIFIER_ISSUER: &str = "clair-notifier";
@@ -157,6 +160,19 @@ impl Psk {
     /// The accepted issuers.
     pub fn issuers(&self) -> &[String] {
         &self.issuers
+    }
+
+    /// The same key accepting only `issuers`: the admin API takes [`ADMIN_ISSUER`] alone.
+    pub fn only_issuers<I, S>(&self, issuers: I) -> Psk
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Psk {
+            encoding: self.encoding.clone(),
+            decoding: self.decoding.clone(),
+            issuers: issuers.into_iter().map(Into::into).collect(),
+        }
     }
 
     /// Checks an `Authorization` header value against the current time.

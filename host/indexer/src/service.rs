@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
+use arc_swap::ArcSwap;
 use futures::{StreamExt, TryStreamExt};
 use scry_layers::{Layer, LayerError, LayerSource};
 use scry_model::{Digest, IndexReport, Manifest, ScannerId};
@@ -27,38 +28,80 @@ pub enum IndexFailure {
     Failed(String),
 }
 
-pub struct IndexerService {
-    scanners: Arc<Scanners>,
-    store: Store,
+/// The scanner set an index request runs with from start to end: swapped whole, so
+/// a request never sees half of an old set and half of a new one.
+pub struct PluginSnapshot {
+    pub scanners: Arc<Scanners>,
     scanner_ids: Vec<ScannerId>,
-    state: String,
+    /// Hex hash of the scanners' (name, version, kind).
+    pub state: String,
+}
+
+/// What a swap changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Swapped {
+    pub previous_state: String,
+    pub index_state: String,
+}
+
+impl Swapped {
+    /// Whether clients must re-index (a scanner's name, version or kind changed).
+    pub fn state_changed(&self) -> bool {
+        self.previous_state != self.index_state
+    }
+}
+
+pub struct IndexerService {
+    current: ArcSwap<PluginSnapshot>,
+    store: Store,
 }
 
 impl IndexerService {
     pub async fn new(scanners: Arc<Scanners>, store: Store) -> Result<IndexerService, StoreError> {
-        let scanner_ids: Vec<ScannerId> =
-            scanners.plugins().iter().map(convert::scanner_id).collect();
-        store.register_scanners(&scanner_ids).await?;
-        let state = scanners.index_state();
+        let snapshot = snapshot(scanners, &store).await?;
         Ok(IndexerService {
-            scanners,
+            current: ArcSwap::from_pointee(snapshot),
             store,
-            scanner_ids,
-            state,
         })
     }
 
+    /// Makes `scanners` the set new requests run with; requests under way finish with
+    /// the set they started with. Limits, HTTP client, concurrency and metrics carry
+    /// over from the current set.
+    pub async fn swap(&self, mut scanners: Arc<Scanners>) -> Result<Swapped, StoreError> {
+        let previous = self.current.load_full();
+        if let Some(fresh) = Arc::get_mut(&mut scanners) {
+            let old = &previous.scanners;
+            fresh.metrics = old.metrics.clone();
+            fresh.limits = old.limits.clone();
+            fresh.http = old.http.clone();
+            fresh.layer_concurrency = old.layer_concurrency;
+        }
+        let next = snapshot(scanners, &self.store).await?;
+        let swapped = Swapped {
+            previous_state: previous.state.clone(),
+            index_state: next.state.clone(),
+        };
+        self.current.store(Arc::new(next));
+        Ok(swapped)
+    }
+
+    /// The set new requests run with.
+    pub fn snapshot(&self) -> Arc<PluginSnapshot> {
+        self.current.load_full()
+    }
+
     /// Hex hash of the loaded scanners' (name, version, kind): clients re-index when it changes.
-    pub fn index_state(&self) -> &str {
-        &self.state
+    pub fn index_state(&self) -> String {
+        self.current.load().state.clone()
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    pub fn scanners(&self) -> &Arc<Scanners> {
-        &self.scanners
+    pub fn scanners(&self) -> Arc<Scanners> {
+        self.current.load().scanners.clone()
     }
 
     pub async fn report(&self, manifest: &Digest) -> Result<Option<IndexReport>, StoreError> {
@@ -76,13 +119,14 @@ impl IndexerService {
 
     pub async fn index(&self, manifest: Manifest) -> Result<IndexReport, IndexFailure> {
         let started = Instant::now();
-        let result = self.index_inner(manifest).await;
+        let snap = self.current.load_full();
+        let result = self.index_inner(&snap, manifest).await;
         let outcome = match &result {
             Ok(_) => "finished",
             Err(IndexFailure::BadManifest(_)) => "bad_manifest",
             Err(_) => "error",
         };
-        self.scanners
+        snap.scanners
             .metrics
             .index_seconds
             .get_or_create(&OutcomeLabel {
@@ -92,13 +136,17 @@ impl IndexerService {
         result
     }
 
-    async fn index_inner(&self, manifest: Manifest) -> Result<IndexReport, IndexFailure> {
+    async fn index_inner(
+        &self,
+        snap: &PluginSnapshot,
+        manifest: Manifest,
+    ) -> Result<IndexReport, IndexFailure> {
         let (hash, layers) = validate(&manifest)?;
-        if let Some(report) = self.finished_report(&hash).await? {
+        if let Some(report) = self.finished_report(snap, &hash).await? {
             return Ok(report);
         }
         let manifest_lock = self.store.lock(&hash).await.map_err(failed)?;
-        let result = self.index_locked(&hash, &layers).await;
+        let result = self.index_locked(snap, &hash, &layers).await;
         // Released explicitly so PostgreSQL keeps the connection pooled; on an early
         // return or a cancelled request the guard's drop still releases it.
         if let Err(err) = manifest_lock.release().await {
@@ -109,23 +157,24 @@ impl IndexerService {
 
     async fn index_locked(
         &self,
+        snap: &PluginSnapshot,
         hash: &str,
         layers: &[Layer],
     ) -> Result<IndexReport, IndexFailure> {
         // Whoever held the lock before us may have just indexed it.
-        if let Some(report) = self.finished_report(hash).await? {
+        if let Some(report) = self.finished_report(snap, hash).await? {
             return Ok(report);
         }
         let digests: Vec<String> = layers.iter().map(|layer| layer.digest.clone()).collect();
-        let outcome = self.scan_missing(layers).await;
+        let outcome = self.scan_missing(snap, layers).await;
         let report = match outcome {
-            Ok(()) => self.coalesce(hash, &digests).await,
+            Ok(()) => self.coalesce(snap, hash, &digests).await,
             Err(err) => Err(err),
         };
         match report {
             Ok(report) => {
                 self.store
-                    .put_index_report(hash, &digests, &report, &self.state)
+                    .put_index_report(hash, &digests, &report, &snap.state)
                     .await
                     .map_err(failed)?;
                 Ok(report)
@@ -134,7 +183,7 @@ impl IndexerService {
                 let report = IndexReport::failed(hash, message);
                 if let Err(err) = self
                     .store
-                    .put_index_report(hash, &digests, &report, &self.state)
+                    .put_index_report(hash, &digests, &report, &snap.state)
                     .await
                 {
                     tracing::warn!(manifest = %hash, error = %err, "could not store the failed report");
@@ -144,34 +193,46 @@ impl IndexerService {
         }
     }
 
-    async fn finished_report(&self, hash: &str) -> Result<Option<IndexReport>, IndexFailure> {
+    async fn finished_report(
+        &self,
+        snap: &PluginSnapshot,
+        hash: &str,
+    ) -> Result<Option<IndexReport>, IndexFailure> {
         let stored = self.store.index_report(hash).await.map_err(failed)?;
         Ok(stored.and_then(|(report, state)| {
-            (state == self.state && report.state == IndexReport::FINISHED).then_some(report)
+            (state == snap.state && report.state == IndexReport::FINISHED).then_some(report)
         }))
     }
 
     /// Scans each distinct layer with the scanners that have no stored result for it yet,
     /// a few layers at once, under a per-layer lock.
-    async fn scan_missing(&self, layers: &[Layer]) -> Result<(), (IndexFailure, String)> {
+    async fn scan_missing(
+        &self,
+        snap: &PluginSnapshot,
+        layers: &[Layer],
+    ) -> Result<(), (IndexFailure, String)> {
         let distinct: Vec<Layer> = crate::scanners::distinct(layers)
             .into_iter()
             .cloned()
             .collect();
-        let concurrency = self.scanners.layer_concurrency.max(1);
+        let concurrency = snap.scanners.layer_concurrency.max(1);
         // Owned layers: a stream of futures borrowing from a slice is not `Send` enough
         // for axum's handlers.
         futures::stream::iter(distinct)
-            .map(|layer| async move { self.scan_layer_once(&layer).await })
+            .map(|layer| async move { self.scan_layer_once(snap, &layer).await })
             .buffer_unordered(concurrency)
             .try_collect::<Vec<()>>()
             .await?;
         Ok(())
     }
 
-    async fn scan_layer_once(&self, layer: &Layer) -> Result<(), (IndexFailure, String)> {
-        if self.missing_scanners(&layer.digest).await?.is_empty() {
-            self.scanners.metrics.layers_reused.inc();
+    async fn scan_layer_once(
+        &self,
+        snap: &PluginSnapshot,
+        layer: &Layer,
+    ) -> Result<(), (IndexFailure, String)> {
+        if self.missing_scanners(snap, &layer.digest).await?.is_empty() {
+            snap.scanners.metrics.layers_reused.inc();
             return Ok(());
         }
         let layer_lock = self
@@ -179,21 +240,25 @@ impl IndexerService {
             .lock(&format!("layer:{}", layer.digest))
             .await
             .map_err(|err| (failed(&err), err.to_string()))?;
-        let result = self.scan_layer_locked(layer).await;
+        let result = self.scan_layer_locked(snap, layer).await;
         if let Err(err) = layer_lock.release().await {
             tracing::warn!(layer = %layer.digest, error = %err, "releasing the layer lock");
         }
         result
     }
 
-    async fn scan_layer_locked(&self, layer: &Layer) -> Result<(), (IndexFailure, String)> {
-        let missing = self.missing_scanners(&layer.digest).await?;
+    async fn scan_layer_locked(
+        &self,
+        snap: &PluginSnapshot,
+        layer: &Layer,
+    ) -> Result<(), (IndexFailure, String)> {
+        let missing = self.missing_scanners(snap, &layer.digest).await?;
         if missing.is_empty() {
-            self.scanners.metrics.layers_reused.inc();
+            snap.scanners.metrics.layers_reused.inc();
             return Ok(());
         }
         let only: Vec<usize> = missing.iter().copied().collect();
-        let artifacts = self
+        let artifacts = snap
             .scanners
             .scan_layer_with(layer, Some(only.clone()), None)
             .await
@@ -201,7 +266,7 @@ impl IndexerService {
         // Every scanner that ran gets an entry, so one that found nothing is marked too.
         let ran: Vec<ScannerId> = only
             .iter()
-            .map(|&index| self.scanner_ids[index].clone())
+            .map(|&index| snap.scanner_ids[index].clone())
             .collect();
         let results = scry_store::ScannerFindings::split(&artifacts, &ran);
         self.store
@@ -213,20 +278,22 @@ impl IndexerService {
     /// Positions of the scanners with no stored result for `layer`.
     async fn missing_scanners(
         &self,
+        snap: &PluginSnapshot,
         layer: &str,
     ) -> Result<HashSet<usize>, (IndexFailure, String)> {
         let done = self
             .store
-            .scanned(&[layer.to_string()], &self.scanner_ids)
+            .scanned(&[layer.to_string()], &snap.scanner_ids)
             .await
             .map_err(|err| (IndexFailure::Failed(err.to_string()), err.to_string()))?;
-        Ok((0..self.scanner_ids.len())
-            .filter(|&index| !done.contains(&(layer.to_string(), self.scanner_ids[index].clone())))
+        Ok((0..snap.scanner_ids.len())
+            .filter(|&index| !done.contains(&(layer.to_string(), snap.scanner_ids[index].clone())))
             .collect())
     }
 
     async fn coalesce(
         &self,
+        snap: &PluginSnapshot,
         hash: &str,
         digests: &[String],
     ) -> Result<IndexReport, (IndexFailure, String)> {
@@ -234,14 +301,14 @@ impl IndexerService {
         for digest in digests {
             let layer = self
                 .store
-                .layer_artifacts(digest, &self.scanner_ids)
+                .layer_artifacts(digest, &snap.scanner_ids)
                 .await
                 .map_err(|err| (IndexFailure::Failed(err.to_string()), err.to_string()))?;
             artifacts.push(layer);
         }
         let started = Instant::now();
         let report = crate::coalesce(hash, &artifacts);
-        self.scanners
+        snap.scanners
             .metrics
             .coalesce_seconds
             .observe(started.elapsed().as_secs_f64());
@@ -318,4 +385,15 @@ fn validate(manifest: &Manifest) -> Result<(String, Vec<Layer>), IndexFailure> {
         });
     }
     Ok((hash.to_string(), layers))
+}
+
+async fn snapshot(scanners: Arc<Scanners>, store: &Store) -> Result<PluginSnapshot, StoreError> {
+    let scanner_ids: Vec<ScannerId> = scanners.plugins().iter().map(convert::scanner_id).collect();
+    store.register_scanners(&scanner_ids).await?;
+    let state = scanners.index_state();
+    Ok(PluginSnapshot {
+        scanners,
+        scanner_ids,
+        state,
+    })
 }

@@ -3,6 +3,7 @@
 mod airgap_cli;
 mod image;
 mod logging;
+mod plugin_watch;
 mod plugins;
 mod progress;
 mod serve;

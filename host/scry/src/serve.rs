@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use scry_config::{Config, Invocation, Mode};
-use scry_indexer::{IndexerService, Scanners};
+use scry_indexer::registry::DEFAULT_MAX_COMPONENT;
+use scry_indexer::{IndexerService, Registry, Scanners};
 use scry_runtime::{Runtime, RuntimeConfig};
-use scry_server::{AffectedApi, Metrics, Readiness, Services};
+use scry_server::{AdminApi, AffectedApi, Metrics, Readiness, Services};
 
 use crate::{serve_matcher, serve_notifier};
 use scry_store::Store;
@@ -39,16 +40,21 @@ pub async fn serve(
             .map(|dir| dir.join("components")),
         ..RuntimeConfig::default()
     })?;
-    let (indexer, affected) = match mode {
+    let (indexer, affected, admin) = match mode {
         Mode::Combo | Mode::Indexer => {
-            let indexer = start_indexer(&config, &runtime, plugin_dir, &metrics).await?;
+            let (indexer, registry) =
+                start_indexer(&config, &runtime, plugin_dir, &metrics).await?;
             let affected = Arc::new(AffectedApi {
                 store: indexer.store().clone(),
                 matchers: serve_matcher::all_matchers(&runtime)?,
             });
-            (Some(indexer), Some(affected))
+            let admin = Arc::new(AdminApi {
+                registry,
+                max_component: DEFAULT_MAX_COMPONENT,
+            });
+            (Some(indexer), Some(affected), Some(admin))
         }
-        Mode::Matcher | Mode::Notifier => (None, None),
+        Mode::Matcher | Mode::Notifier => (None, None, None),
     };
     let matcher = match mode {
         Mode::Combo | Mode::Matcher => Some(
@@ -83,6 +89,7 @@ pub async fn serve(
         affected,
         matcher,
         notifier,
+        admin,
         psk,
         index_concurrency: config.indexer.effective_index_report_request_concurrency(),
         metrics: metrics.clone(),
@@ -109,10 +116,14 @@ async fn start_indexer(
     runtime: &Runtime,
     plugin_dir: Option<PathBuf>,
     metrics: &Arc<Metrics>,
-) -> anyhow::Result<Arc<IndexerService>> {
+) -> anyhow::Result<(Arc<IndexerService>, Arc<Registry>)> {
     let plugin_dir = plugin_dir.or_else(|| config.scry.plugin_dir.clone());
-    let plugins = crate::plugins::load(runtime, plugin_dir.as_deref())?;
-    let mut scanners = Scanners::new(plugins)?;
+    let loaded = crate::plugins::load_with_sources(runtime, plugin_dir.as_deref())?;
+    let sources: Vec<(String, Arc<[u8]>)> = loaded
+        .iter()
+        .map(|l| (l.origin.to_string(), l.wasm.clone()))
+        .collect();
+    let mut scanners = Scanners::new(loaded.into_iter().map(|l| l.plugin).collect())?;
     Arc::get_mut(&mut scanners)
         .expect("not shared yet")
         .layer_concurrency = config.indexer.effective_layer_scan_concurrency();
@@ -134,7 +145,17 @@ async fn start_indexer(
             ("indexer_db_pool_idle", idle as i64),
         ]
     });
-    Ok(Arc::new(IndexerService::new(scanners, store).await?))
+    let indexer = Arc::new(IndexerService::new(scanners, store).await?);
+    let registry = Arc::new(Registry::new(
+        runtime.clone(),
+        indexer.clone(),
+        sources,
+        DEFAULT_MAX_COMPONENT,
+    ));
+    if let Some(dir) = plugin_dir {
+        tokio::spawn(crate::plugin_watch::watch(dir, registry.clone()));
+    }
+    Ok((indexer, registry))
 }
 
 /// SIGINT or SIGTERM: stop accepting, let in-flight requests finish.

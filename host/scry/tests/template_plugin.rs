@@ -2,42 +2,16 @@
 //! with plain cargo for wasm32-wasip2 and finds its packages when added to `scry`.
 
 mod common;
+mod template_build;
 
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 use common::*;
-
-fn build_template() -> std::path::PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("template-target");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(root.join("sdk/template/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .expect("running cargo");
-    assert!(
-        status.success(),
-        "the template plugin builds with plain cargo"
-    );
-    target_dir.join("wasm32-wasip2/release/gemspec_scanner.wasm")
-}
+use template_build::build_template;
 
 #[test]
 fn the_sdk_template_builds_alone_and_finds_real_gems() {
-    let wasm = build_template();
+    let wasm = build_template(None);
     let plugins = tempfile::tempdir().unwrap();
     std::fs::copy(&wasm, plugins.path().join("gemspec.wasm")).unwrap();
     let dir_arg = plugins.path().to_str().unwrap();

@@ -45,7 +45,7 @@ pub async fn index_state(
     State(indexer): State<Arc<IndexerService>>,
     headers: HeaderMap,
 ) -> Response {
-    let state = indexer.index_state();
+    let state = &indexer.index_state();
     if if_none_match(&headers, state) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(state))]).into_response();
     }

@@ -4,6 +4,7 @@
 //! Invariant: when a PSK is configured every API route requires a valid JWT;
 //! introspection routes never do.
 
+mod admin_api;
 mod auth;
 mod error;
 mod indexer_api;
@@ -24,6 +25,7 @@ use scry_config::Psk;
 use scry_indexer::IndexerService;
 use scry_notifier::NotifierService;
 
+pub use admin_api::{AdminApi, CONTENT_HASH_HEADER};
 pub use error::ApiError;
 pub use matcher_api::{AffectedApi, MatcherApi};
 pub use metrics::Metrics;
@@ -38,6 +40,8 @@ pub struct Services {
     pub matcher: Option<Arc<MatcherApi>>,
     /// Present when the notifier runs here with a delivery mechanism.
     pub notifier: Option<Arc<NotifierService>>,
+    /// Plugin changes on a running indexer; served only with a PSK (admin tokens).
+    pub admin: Option<Arc<AdminApi>>,
     pub psk: Option<Psk>,
     /// Index requests served at once; more get 429. `None` is unlimited.
     pub index_concurrency: Option<usize>,
@@ -114,7 +118,13 @@ pub fn api_router(services: &Services) -> Router {
         get(|| async { "User-agent: *\nDisallow: /\n" }),
     );
     let router = match &services.psk {
-        Some(psk) => auth::require_jwt(router, psk.clone()),
+        Some(psk) => {
+            let router = auth::require_jwt(router, psk.clone());
+            match &services.admin {
+                Some(admin) => router.merge(admin_api::router(admin.clone(), psk.clone())),
+                None => router,
+            }
+        }
         None => router,
     };
     metrics::instrument(router, services.metrics.clone())

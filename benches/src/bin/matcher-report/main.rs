@@ -211,6 +211,7 @@ async fn start_api(
             cache_age: Duration::from_secs(300),
         })),
         notifier: None,
+        admin: None,
         psk: None,
         index_concurrency: None,
         metrics: Metrics::new(),
