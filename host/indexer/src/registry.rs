@@ -1,7 +1,8 @@
 //! The live scanner set as operators change it: a plugin is compiled and checked off
 //! the request path (size, declared content hash, a valid component of the supported
-//! WIT version that names itself, a smoke scan), then the whole set is rebuilt and
-//! swapped into the indexer. A rejected plugin leaves the running set as it was.
+//! WIT version that names itself, a smoke scan), recorded in the indexer's database so
+//! every process on it follows, then the whole set is rebuilt and swapped into the
+//! indexer. A rejected plugin leaves the running set as it was.
 
 use std::sync::Arc;
 
@@ -45,6 +46,7 @@ pub enum Rejection {
     Store(String),
 }
 
+#[derive(Clone)]
 struct Entry {
     info: PluginInfo,
     wasm: Arc<[u8]>,
@@ -57,12 +59,23 @@ pub struct Change {
     pub swapped: Swapped,
 }
 
+/// The live set and the override version it reflects; the lock serialises changes.
+struct Live {
+    version: i64,
+    entries: Vec<Entry>,
+}
+
+/// The scanner set every process on one indexer database shares: built-in (and
+/// plugin-directory) plugins, with the overrides stored in the database applied. A
+/// change is written to the database and applied here at once; other processes follow
+/// within their polling interval.
 pub struct Registry {
     runtime: Runtime,
     indexer: Arc<IndexerService>,
     max_component: usize,
-    /// The live set's sources, in load order; the lock serialises changes.
-    entries: Mutex<Vec<Entry>>,
+    /// What this process started with, before overrides.
+    base: Vec<Entry>,
+    live: Mutex<Live>,
 }
 
 /// `sha256:<hex>` of `wasm`.
@@ -79,7 +92,7 @@ impl Registry {
         max_component: usize,
     ) -> Registry {
         let scanners = indexer.scanners();
-        let entries = scanners
+        let base: Vec<Entry> = scanners
             .plugins()
             .iter()
             .zip(sources)
@@ -92,7 +105,11 @@ impl Registry {
             runtime,
             indexer,
             max_component,
-            entries: Mutex::new(entries),
+            live: Mutex::new(Live {
+                version: 0,
+                entries: base.clone(),
+            }),
+            base,
         }
     }
 
@@ -102,16 +119,17 @@ impl Registry {
     }
 
     pub async fn list(&self) -> Vec<PluginInfo> {
-        self.entries
+        self.live
             .lock()
             .await
+            .entries
             .iter()
             .map(|e| e.info.clone())
             .collect()
     }
 
-    /// Checks `wasm` and, if it passes, adds it to the live set (replacing a plugin of
-    /// the same name). `declared` is the uploader's `sha256:<hex>` (or bare hex).
+    /// Checks `wasm` and, if it passes, makes it the plugin of its name on every process
+    /// (adding or replacing). `declared` is the uploader's `sha256:<hex>` (or bare hex).
     pub async fn add(
         &self,
         wasm: Vec<u8>,
@@ -138,61 +156,146 @@ impl Registry {
         let plugin = tokio::task::spawn_blocking(move || check(&runtime, &checked))
             .await
             .map_err(|err| Rejection::Invalid(err.to_string()))??;
-        let entry = Entry {
-            info: info(&plugin, origin, &wasm),
-            wasm,
-        };
-        let mut entries = self.entries.lock().await;
-        let mut next: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| e.info.name != entry.info.name)
-            .collect();
-        next.push(&entry);
-        let swapped = self.swap_to(&next).await?;
-        let plugin = entry.info.clone();
-        entries.retain(|e| e.info.name != entry.info.name);
-        entries.push(entry);
+        let plugin = info(&plugin, origin, &wasm);
+        let mut live = self.live.lock().await;
+        self.indexer
+            .store()
+            .put_plugin(&plugin.name, &actual, &wasm, origin)
+            .await
+            .map_err(|err| Rejection::Store(err.to_string()))?;
+        let swapped = self.apply(&mut live).await?;
         Ok(Change { plugin, swapped })
     }
 
-    /// Takes the plugin named `name` out of the live set.
-    pub async fn remove(&self, name: &str) -> Result<Change, Rejection> {
-        let mut entries = self.entries.lock().await;
-        let Some(at) = entries.iter().position(|e| e.info.name == name) else {
+    /// Takes the plugin named `name` out of the set on every process.
+    pub async fn remove(&self, name: &str, origin: &str) -> Result<Change, Rejection> {
+        let mut live = self.live.lock().await;
+        let Some(entry) = live.entries.iter().find(|e| e.info.name == name).cloned() else {
             return Err(Rejection::Unknown(name.to_string()));
         };
-        let next: Vec<&Entry> = entries.iter().filter(|e| e.info.name != name).collect();
-        let swapped = self.swap_to(&next).await?;
-        let removed = entries.remove(at);
+        self.indexer
+            .store()
+            .remove_plugin(name, origin)
+            .await
+            .map_err(|err| Rejection::Store(err.to_string()))?;
+        let swapped = self.apply(&mut live).await?;
         Ok(Change {
-            plugin: removed.info,
+            plugin: entry.info,
             swapped,
         })
     }
 
-    /// Builds the set from `entries` (compiled plugins come from the runtime's cache)
-    /// and swaps it in.
-    async fn swap_to(&self, entries: &[&Entry]) -> Result<Swapped, Rejection> {
-        let sources: Vec<(String, Arc<[u8]>)> = entries
-            .iter()
-            .map(|e| (e.info.name.clone(), e.wasm.clone()))
-            .collect();
-        let runtime = self.runtime.clone();
-        let scanners = tokio::task::spawn_blocking(move || {
-            let plugins = sources
-                .iter()
-                .map(|(label, wasm)| ScannerPlugin::load(&runtime, label, wasm))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|err| Rejection::Invalid(err.to_string()))?;
-            Scanners::new(plugins).map_err(|err| Rejection::Invalid(err.to_string()))
-        })
-        .await
-        .map_err(|err| Rejection::Invalid(err.to_string()))??;
+    /// Applies the stored overrides if another process changed them since; `None` when
+    /// nothing changed. A set that cannot be built is reported once and not retried
+    /// until the overrides change again; the running set stays.
+    pub async fn sync(&self) -> Result<Option<Swapped>, Rejection> {
+        let mut live = self.live.lock().await;
+        let (version, _) = self.overrides().await?;
+        if version == live.version {
+            return Ok(None);
+        }
+        match self.apply(&mut live).await {
+            Ok(swapped) => Ok(Some(swapped)),
+            Err(err) => {
+                live.version = version;
+                Err(err)
+            }
+        }
+    }
+
+    /// Follows other processes' changes every `every`, until the task is dropped.
+    pub async fn follow(self: Arc<Self>, every: std::time::Duration) {
+        loop {
+            tokio::time::sleep(every).await;
+            match self.sync().await {
+                Ok(None) => {}
+                Ok(Some(swapped)) => tracing::info!(
+                    index_state = swapped.index_state,
+                    index_state_changed = swapped.state_changed(),
+                    "plugin set changed by another process"
+                ),
+                Err(err) => {
+                    tracing::warn!(error = %err, "stored plugin set refused; the running set is unchanged")
+                }
+            }
+        }
+    }
+
+    async fn overrides(&self) -> Result<(i64, Vec<scry_store::PluginOverride>), Rejection> {
         self.indexer
-            .swap(scanners)
+            .store()
+            .plugin_overrides()
             .await
             .map_err(|err| Rejection::Store(err.to_string()))
     }
+
+    /// Rebuilds the set from the base and the stored overrides and swaps it in.
+    async fn apply(&self, live: &mut Live) -> Result<Swapped, Rejection> {
+        let (version, overrides) = self.overrides().await?;
+        let mut sources: Vec<(String, String, Arc<[u8]>)> = self
+            .base
+            .iter()
+            .map(|e| (e.info.name.clone(), e.info.origin.clone(), e.wasm.clone()))
+            .collect();
+        for change in overrides {
+            sources.retain(|(name, _, _)| *name != change.name);
+            let Some(hash) = change.hash else { continue };
+            let known = live
+                .entries
+                .iter()
+                .find(|e| e.info.content_hash == hash)
+                .map(|e| e.wasm.clone());
+            let wasm = match known {
+                Some(wasm) => wasm,
+                None => self
+                    .indexer
+                    .store()
+                    .plugin_blob(&hash)
+                    .await
+                    .map_err(|err| Rejection::Store(err.to_string()))?
+                    .ok_or_else(|| {
+                        Rejection::Store(format!(
+                            "plugin {} ({hash}) has no stored component",
+                            change.name
+                        ))
+                    })?
+                    .into(),
+            };
+            sources.push((change.name, change.origin, wasm));
+        }
+        let runtime = self.runtime.clone();
+        let (scanners, entries) = tokio::task::spawn_blocking(move || build(&runtime, sources))
+            .await
+            .map_err(|err| Rejection::Invalid(err.to_string()))??;
+        let swapped = self
+            .indexer
+            .swap(scanners)
+            .await
+            .map_err(|err| Rejection::Store(err.to_string()))?;
+        live.entries = entries;
+        live.version = version;
+        Ok(swapped)
+    }
+}
+
+/// Loads every plugin (compiled ones come from the runtime's cache) into a new set.
+fn build(
+    runtime: &Runtime,
+    sources: Vec<(String, String, Arc<[u8]>)>,
+) -> Result<(Arc<Scanners>, Vec<Entry>), Rejection> {
+    let mut plugins = Vec::with_capacity(sources.len());
+    let mut entries = Vec::with_capacity(sources.len());
+    for (label, origin, wasm) in sources {
+        let plugin = ScannerPlugin::load(runtime, &label, &wasm)
+            .map_err(|err| Rejection::Invalid(err.to_string()))?;
+        entries.push(Entry {
+            info: info(&plugin, &origin, &wasm),
+            wasm,
+        });
+        plugins.push(plugin);
+    }
+    let scanners = Scanners::new(plugins).map_err(|err| Rejection::Invalid(err.to_string()))?;
+    Ok((scanners, entries))
 }
 
 /// Compiles and identifies the plugin, then runs a scan of no files: it must answer.

@@ -46,7 +46,7 @@ async fn follow(dir: &Path, registry: &Registry, seen: &mut Seen) {
         .collect();
     for path in gone {
         if let Some((_, Some(name))) = seen.remove(&path) {
-            match registry.remove(&name).await {
+            match registry.remove(&name, "directory").await {
                 Ok(change) => {
                     tracing::info!(plugin = name, path = %path.display(), index_state_changed = change.swapped.state_changed(), "plugin removed (file deleted)")
                 }

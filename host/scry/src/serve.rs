@@ -152,11 +152,28 @@ async fn start_indexer(
         sources,
         DEFAULT_MAX_COMPONENT,
     ));
+    // Plugins other processes on this database added or removed, then theirs as they come.
+    match registry.sync().await {
+        Ok(Some(swapped)) => {
+            tracing::info!(
+                index_state = swapped.index_state,
+                "stored plugin set applied"
+            )
+        }
+        Ok(None) => {}
+        Err(err) => {
+            tracing::warn!(error = %err, "stored plugin set refused; serving the built-in set")
+        }
+    }
+    tokio::spawn(registry.clone().follow(FOLLOW_PLUGINS));
     if let Some(dir) = plugin_dir {
         tokio::spawn(crate::plugin_watch::watch(dir, registry.clone()));
     }
     Ok((indexer, registry))
 }
+
+/// How often an indexer looks for plugin changes made by other processes.
+const FOLLOW_PLUGINS: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// SIGINT or SIGTERM: stop accepting, let in-flight requests finish.
 async fn shutdown_signal() {

@@ -386,3 +386,86 @@ async fn the_plugin_directory_is_followed() {
     let removed = wait_for_listing(&server, "gemspec removed", |l| !has_gemspec(l)).await;
     assert_eq!(removed["index_state"], before["index_state"]);
 }
+
+async fn served_state(server: &Server) -> String {
+    let state: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/indexer/api/v1/index_state", server.api))
+        .bearer_auth(quay_token())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    state["state"].as_str().unwrap().to_string()
+}
+
+/// Waits until `server` serves `state`; returns how long that took.
+async fn until_state(server: &Server, state: &str) -> Duration {
+    let started = Instant::now();
+    while served_state(server).await != state {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "not followed within 5 s\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    started.elapsed()
+}
+
+/// Fleet mode: the plugin set lives in the indexers' PostgreSQL; a swap on one indexer
+/// reaches the other within seconds, and a broken component written into the database
+/// is refused by every process, which keep their set.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_swap_reaches_every_indexer_on_one_postgresql() {
+    let v1 = std::fs::read(build_template(None)).unwrap();
+    let db = PgDatabase::create("plugin_fleet");
+    let pg = db.connstring();
+    let first = Server::start("indexer", Some(&pg)).await;
+    let second = Server::start("indexer", Some(&pg)).await;
+    let before = served_state(&second).await;
+    assert_eq!(served_state(&first).await, before);
+
+    let (status, added) = put(&first, v1.clone(), &sha256(&v1)).await;
+    assert_eq!(status, 200, "{added}");
+    let after = added["index_state"].as_str().unwrap().to_string();
+    assert_ne!(after, before);
+    let followed = until_state(&second, &after).await;
+    eprintln!("the second indexer followed in {followed:?}");
+    assert!(has_gemspec(&listing(&second).await));
+
+    // Written straight into the database: a component that is not one.
+    db.execute(
+        "INSERT INTO plugin_blob (hash, wasm) VALUES ('sha256:broken', '\\x0061736d');\
+         INSERT INTO plugin_override (name, hash, origin) VALUES ('dpkg', 'sha256:broken', 'sql');\
+         UPDATE plugin_set_version SET version = version + 1",
+    );
+    for server in [&first, &second] {
+        let started = Instant::now();
+        while !server.log().contains("stored plugin set refused") {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(served_state(server).await, after, "the running set stays");
+    }
+    db.execute(
+        "DELETE FROM plugin_override WHERE name = 'dpkg';\
+         UPDATE plugin_set_version SET version = version + 1",
+    );
+
+    // Removed on the second, followed by the first.
+    let removed = reqwest::Client::new()
+        .delete(format!("{}{PLUGINS}/gemspec", second.api))
+        .bearer_auth(admin_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 200);
+    until_state(&first, &before).await;
+    assert!(!has_gemspec(&listing(&first).await));
+}

@@ -327,12 +327,62 @@ async fn a_notifier_killed_mid_delivery_delivers_after_restart() {
     }
 }
 
+/// Where a split-mode notifier delivers: each mechanism, callback style.
+enum Receiver {
+    Webhook(Hook),
+    Amqp(Box<AmqpQueue>),
+    Stomp(StompQueue),
+}
+
+impl Receiver {
+    async fn start(mechanism: &str) -> Receiver {
+        match mechanism {
+            "webhook" => Receiver::Webhook(Hook::start(0).await),
+            "amqp" => Receiver::Amqp(Box::new(AmqpQueue::start().await)),
+            _ => Receiver::Stomp(StompQueue::start().await),
+        }
+    }
+
+    fn block(&self) -> String {
+        match self {
+            Receiver::Webhook(hook) => webhook_block(&hook.url),
+            Receiver::Amqp(queue) => queue.block(),
+            Receiver::Stomp(queue) => queue.block(false),
+        }
+    }
+
+    /// The callback that arrives: (notification id, callback URL).
+    async fn callback(&mut self, server: &Server) -> (String, String) {
+        let body = match self {
+            Receiver::Webhook(hook) => {
+                hook.wait_for("a callback", |got| !got.is_empty(), server)
+                    .await;
+                let got = &hook.received()[0];
+                assert_eq!(got.token_problem, None);
+                return (got.notification_id.clone(), got.callback.clone());
+            }
+            Receiver::Amqp(queue) => queue.next(server).await.delivery.data,
+            Receiver::Stomp(queue) => queue.next(server).await,
+        };
+        let callback: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        (
+            callback["notification_id"].as_str().unwrap().to_string(),
+            callback["callback"].as_str().unwrap().to_string(),
+        )
+    }
+
+    async fn done(self) {
+        if let Receiver::Stomp(queue) = self {
+            queue.done().await;
+        }
+    }
+}
+
 /// Three processes on one PostgreSQL, as Quay deploys Clair: the notifier reads the
 /// matcher's operations and the indexer's affected manifests over HTTP.
-#[tokio::test(flavor = "multi_thread")]
-async fn split_mode_on_postgresql() {
+async fn split_mode_on_postgresql(mechanism: &str) {
     let feeds = feeds().await;
-    let db = PgDatabase::create("notifier_split");
+    let db = PgDatabase::create(&format!("notifier_split_{mechanism}"));
     let pg = db.connstring();
     let none = "updaters:\n  sets: []\n";
     let indexer = Server::start_config("indexer", Some(&pg), "", none).await;
@@ -346,7 +396,7 @@ async fn split_mode_on_postgresql() {
         ),
     )
     .await;
-    let hook = Hook::start(0).await;
+    let mut receiver = Receiver::start(mechanism).await;
     let extra = format!(
         "  connstring: \"{pg}\"\n  migrations: true\n  indexer_addr: {}\n  matcher_addr: {}\n",
         indexer.api, matcher.api
@@ -357,23 +407,38 @@ async fn split_mode_on_postgresql() {
         "",
         &format!(
             "{}{none}",
-            notifier_config(&webhook_block(&hook.url), false, &extra)
+            notifier_config(&receiver.block(), false, &extra)
         ),
     )
     .await;
     let (manifest, id) = index_then_change(&notifier, &matcher, &indexer, &feeds).await;
-    hook.wait_for(
-        "the set",
-        |got| got.iter().any(|r| r.notification_id == id),
-        &notifier,
-    )
-    .await;
-    assert_eq!(hook.received()[0].token_problem, None);
+    let (got, callback) = receiver.callback(&notifier).await;
+    assert_eq!(
+        got, id,
+        "{mechanism}: the set with notifications comes first"
+    );
+    assert_eq!(callback, format!("{CALLBACK}/{id}"));
     let (notifications, _) = read_set(&notifier, &id, 1).await;
     assert_eq!(notifications, changed(&manifest, &feeds));
     assert_eq!(delete(&notifier, &id).await, 200);
     // The indexer and matcher serve no notifier routes.
     assert_eq!(delete(&matcher, &id).await, 404);
+    receiver.done().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn split_mode_webhook() {
+    split_mode_on_postgresql("webhook").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn split_mode_amqp() {
+    split_mode_on_postgresql("amqp").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn split_mode_stomp() {
+    split_mode_on_postgresql("stomp").await;
 }
 
 /// The most severe of the change's two vulnerabilities, as summary mode keeps it.
@@ -391,81 +456,14 @@ fn summary_of(manifest: &str, feeds: &Feeds, read: &BTreeSet<(String, String, St
 
 #[tokio::test(flavor = "multi_thread")]
 async fn amqp_delivery_to_a_rabbitmq_queue() {
-    use lapin::options::{
-        BasicGetOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
-    };
-    use lapin::types::FieldTable;
-
     let feeds = feeds().await;
-    let connection = lapin::Connection::connect(
-        "amqp://guest:guest@127.0.0.1:5672/%2f",
-        lapin::ConnectionProperties::default(),
-    )
-    .await
-    .expect("RabbitMQ on 127.0.0.1:5672");
-    let channel = connection.create_channel().await.unwrap();
-    let tag = uuid::Uuid::new_v4().simple().to_string();
-    let (exchange, queue, key) = (
-        format!("scry-e2e-x-{tag}"),
-        format!("scry-e2e-q-{tag}"),
-        format!("scry.e2e.{tag}"),
-    );
-    let transient = ExchangeDeclareOptions {
-        auto_delete: true,
-        ..Default::default()
-    };
-    channel
-        .exchange_declare(
-            exchange.as_str().into(),
-            lapin::ExchangeKind::Direct,
-            transient,
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let exclusive = QueueDeclareOptions {
-        exclusive: true,
-        ..Default::default()
-    };
-    channel
-        .queue_declare(queue.as_str().into(), exclusive, FieldTable::default())
-        .await
-        .unwrap();
-    channel
-        .queue_bind(
-            queue.as_str().into(),
-            exchange.as_str().into(),
-            key.as_str().into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-
-    let amqp = format!(
-        "  amqp:\n    exchange: {{name: {exchange}, type: direct}}\n    routing_key: {key}\n    callback: {CALLBACK}\n    uris: [\"amqp://guest:guest@127.0.0.1:5672/%2f\"]\n"
-    );
-    let rest = notifier_config(&amqp, true, "");
+    let queue = AmqpQueue::start().await;
+    let rest = notifier_config(&queue.block(), true, "");
     let server =
         Server::start_config("combo", None, "", &format!("{rest}updaters:\n  sets: []\n")).await;
     let (manifest, id) = index_then_change(&server, &server, &server, &feeds).await;
 
-    let started = Instant::now();
-    let message = loop {
-        if let Some(message) = channel
-            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
-            .await
-            .unwrap()
-        {
-            break message;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no message\n{}",
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let message = queue.next(&server).await;
     let callback: serde_json::Value = serde_json::from_slice(&message.delivery.data).unwrap();
     assert_eq!(callback["notification_id"], id.as_str());
     assert_eq!(callback["callback"], format!("{CALLBACK}/{id}"));
@@ -486,37 +484,9 @@ async fn amqp_delivery_to_a_rabbitmq_queue() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stomp_direct_delivery_to_a_subscription() {
-    use scry_notifier::deliver::stomp_frame::{Frame, StompStream};
-
     let feeds = feeds().await;
-    let wait = Duration::from_secs(10);
-    let tcp = tokio::net::TcpStream::connect("127.0.0.1:61613")
-        .await
-        .expect("RabbitMQ's STOMP plugin (scripts/deps/rabbitmq-stomp.sh)");
-    let mut stomp = StompStream::new(tcp);
-    let connect = Frame::new("CONNECT")
-        .header("accept-version", "1.2")
-        .header("host", "127.0.0.1")
-        .header("login", "guest")
-        .header("passcode", "guest");
-    stomp.send(&connect, wait).await.unwrap();
-    assert_eq!(stomp.receive(wait).await.unwrap().command, "CONNECTED");
-    let queue = format!("/queue/scry-e2e-{}", uuid::Uuid::new_v4().simple());
-    let subscribe = Frame::new("SUBSCRIBE")
-        .header("id", "0")
-        .header("destination", queue.clone())
-        .header("ack", "auto")
-        .header("receipt", "subscribed");
-    stomp.send(&subscribe, wait).await.unwrap();
-    assert_eq!(
-        stomp.receive(wait).await.unwrap().get("receipt-id"),
-        Some("subscribed")
-    );
-
-    let block = format!(
-        "  stomp:\n    destination: {queue}\n    uris: [\"127.0.0.1:61613\"]\n    direct: true\n    rollup: 1\n    user: {{login: guest, passcode: guest}}\n"
-    );
-    let rest = notifier_config(&block, false, "");
+    let mut queue = StompQueue::start().await;
+    let rest = notifier_config(&queue.block(true), false, "");
     let server =
         Server::start_config("combo", None, "", &format!("{rest}updaters:\n  sets: []\n")).await;
     let (manifest, id) = index_then_change(&server, &server, &server, &feeds).await;
@@ -524,12 +494,8 @@ async fn stomp_direct_delivery_to_a_subscription() {
     // Direct: the notifications themselves, `rollup` (1) per message.
     let mut received = BTreeSet::new();
     while received.len() < 2 {
-        let frame = stomp
-            .receive(Duration::from_secs(60))
-            .await
-            .unwrap_or_else(|err| panic!("no STOMP message: {err}\n{}", server.log()));
-        assert_eq!(frame.command, "MESSAGE", "{}", frame.error_text());
-        let batch: Vec<serde_json::Value> = serde_json::from_slice(&frame.body).unwrap();
+        let batch: Vec<serde_json::Value> =
+            serde_json::from_slice(&queue.next(&server).await).unwrap();
         assert_eq!(batch.len(), 1);
         for n in batch {
             received.insert((
@@ -550,21 +516,5 @@ async fn stomp_direct_delivery_to_a_subscription() {
         assert!(started.elapsed() < Duration::from_secs(10), "{page}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stomp.shutdown().await;
-    // RabbitMQ keeps `/queue/…` queues after the subscriber leaves.
-    let amqp = lapin::Connection::connect(
-        "amqp://guest:guest@127.0.0.1:5672/127.0.0.1",
-        lapin::ConnectionProperties::default(),
-    )
-    .await
-    .unwrap();
-    amqp.create_channel()
-        .await
-        .unwrap()
-        .queue_delete(
-            queue.trim_start_matches("/queue/").into(),
-            lapin::options::QueueDeleteOptions::default(),
-        )
-        .await
-        .unwrap();
+    queue.done().await;
 }

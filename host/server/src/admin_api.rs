@@ -128,7 +128,7 @@ async fn remove(
     State(api): State<Arc<AdminApi>>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    let change = api.registry.remove(&name).await.map_err(rejected)?;
+    let change = api.registry.remove(&name, "api").await.map_err(rejected)?;
     tracing::info!(plugin = change.plugin.name, "plugin removed");
     Ok(axum::Json(Changed::from(change)).into_response())
 }

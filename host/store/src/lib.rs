@@ -37,6 +37,7 @@ pub use findings::ScannerFindings;
 pub use lock::{LockGuard, lock_id};
 pub use notifications::{NotificationStore, RECEIPT_RETENTION_MS, Receipt, SetStatus};
 pub use rows::{IndexRow, index_rows};
+pub use sql::PluginOverride;
 pub use vulns::{GcOutcome, UpdateWriter, UpdaterStatus, VulnStore};
 
 use connect::Target;
@@ -100,6 +101,33 @@ impl Store {
             Backend::Sqlite { .. } => "sqlite",
             Backend::Postgres { .. } => "postgres",
         }
+    }
+
+    /// The plugin overrides every process on this database applies, with the version
+    /// that changes whenever they do.
+    pub async fn plugin_overrides(&self) -> Result<(i64, Vec<PluginOverride>), StoreError> {
+        with_sql!(self, sql => sql.plugin_overrides().await)
+    }
+
+    /// The component stored under `hash` (`sha256:<hex>`).
+    pub async fn plugin_blob(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        with_sql!(self, sql => sql.plugin_blob(hash).await)
+    }
+
+    /// Makes `wasm` (content hash `hash`) the plugin named `name` on every process.
+    pub async fn put_plugin(
+        &self,
+        name: &str,
+        hash: &str,
+        wasm: &[u8],
+        origin: &str,
+    ) -> Result<(), StoreError> {
+        with_sql!(self, sql => sql.put_plugin_override(name, Some((hash, wasm)), origin).await)
+    }
+
+    /// Removes the plugin named `name` on every process.
+    pub async fn remove_plugin(&self, name: &str, origin: &str) -> Result<(), StoreError> {
+        with_sql!(self, sql => sql.put_plugin_override(name, None, origin).await)
     }
 
     /// Records the scanners in use (also done on first use by

@@ -215,3 +215,186 @@ pub async fn read_set(
         }
     }
 }
+
+/// A RabbitMQ queue bound to a fresh exchange by a fresh routing key; the exchange goes
+/// with the connection (auto-delete), the queue too (exclusive).
+pub struct AmqpQueue {
+    _connection: lapin::Connection,
+    pub channel: lapin::Channel,
+    pub exchange: String,
+    pub queue: String,
+    pub routing_key: String,
+}
+
+impl AmqpQueue {
+    pub async fn start() -> AmqpQueue {
+        use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+        use lapin::types::FieldTable;
+        let connection = lapin::Connection::connect(
+            "amqp://guest:guest@127.0.0.1:5672/%2f",
+            lapin::ConnectionProperties::default(),
+        )
+        .await
+        .expect("RabbitMQ on 127.0.0.1:5672");
+        let channel = connection.create_channel().await.unwrap();
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let (exchange, queue, routing_key) = (
+            format!("scry-e2e-x-{tag}"),
+            format!("scry-e2e-q-{tag}"),
+            format!("scry.e2e.{tag}"),
+        );
+        let transient = ExchangeDeclareOptions {
+            auto_delete: true,
+            ..Default::default()
+        };
+        channel
+            .exchange_declare(
+                exchange.as_str().into(),
+                lapin::ExchangeKind::Direct,
+                transient,
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        let exclusive = QueueDeclareOptions {
+            exclusive: true,
+            ..Default::default()
+        };
+        channel
+            .queue_declare(queue.as_str().into(), exclusive, FieldTable::default())
+            .await
+            .unwrap();
+        channel
+            .queue_bind(
+                queue.as_str().into(),
+                exchange.as_str().into(),
+                routing_key.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        AmqpQueue {
+            _connection: connection,
+            channel,
+            exchange,
+            queue,
+            routing_key,
+        }
+    }
+
+    /// The `amqp:` block delivering callbacks here.
+    pub fn block(&self) -> String {
+        format!(
+            "  amqp:\n    exchange: {{name: {}, type: direct}}\n    routing_key: {}\n    callback: {CALLBACK}\n    uris: [\"amqp://guest:guest@127.0.0.1:5672/%2f\"]\n",
+            self.exchange, self.routing_key
+        )
+    }
+
+    /// The next message, waiting up to a minute.
+    pub async fn next(&self, server: &Server) -> lapin::message::BasicGetMessage {
+        let started = Instant::now();
+        loop {
+            let got = self
+                .channel
+                .basic_get(
+                    self.queue.as_str().into(),
+                    lapin::options::BasicGetOptions { no_ack: true },
+                )
+                .await
+                .unwrap();
+            if let Some(message) = got {
+                return message;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no AMQP message\n{}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A STOMP subscription to a fresh `/queue/…` on RabbitMQ's STOMP plugin.
+pub struct StompQueue {
+    pub stream: scry_notifier::deliver::stomp_frame::StompStream<tokio::net::TcpStream>,
+    pub destination: String,
+}
+
+impl StompQueue {
+    pub async fn start() -> StompQueue {
+        use scry_notifier::deliver::stomp_frame::{Frame, StompStream};
+        let wait = Duration::from_secs(10);
+        let tcp = tokio::net::TcpStream::connect("127.0.0.1:61613")
+            .await
+            .expect("RabbitMQ's STOMP plugin (scripts/deps/rabbitmq-stomp.sh)");
+        let mut stream = StompStream::new(tcp);
+        let connect = Frame::new("CONNECT")
+            .header("accept-version", "1.2")
+            .header("host", "127.0.0.1")
+            .header("login", "guest")
+            .header("passcode", "guest");
+        stream.send(&connect, wait).await.unwrap();
+        assert_eq!(stream.receive(wait).await.unwrap().command, "CONNECTED");
+        let destination = format!("/queue/scry-e2e-{}", uuid::Uuid::new_v4().simple());
+        let subscribe = Frame::new("SUBSCRIBE")
+            .header("id", "0")
+            .header("destination", destination.clone())
+            .header("ack", "auto")
+            .header("receipt", "subscribed");
+        stream.send(&subscribe, wait).await.unwrap();
+        assert_eq!(
+            stream.receive(wait).await.unwrap().get("receipt-id"),
+            Some("subscribed")
+        );
+        StompQueue {
+            stream,
+            destination,
+        }
+    }
+
+    /// The `stomp:` block sending here; `direct` with one notification per message.
+    pub fn block(&self, direct: bool) -> String {
+        let mode = if direct {
+            "    direct: true\n    rollup: 1\n".to_string()
+        } else {
+            format!("    callback: {CALLBACK}\n")
+        };
+        format!(
+            "  stomp:\n    destination: {}\n    uris: [\"127.0.0.1:61613\"]\n{mode}    user: {{login: guest, passcode: guest}}\n",
+            self.destination
+        )
+    }
+
+    /// The next MESSAGE body, waiting up to a minute.
+    pub async fn next(&mut self, server: &Server) -> Vec<u8> {
+        let frame = self
+            .stream
+            .receive(Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|err| panic!("no STOMP message: {err}\n{}", server.log()));
+        assert_eq!(frame.command, "MESSAGE", "{}", frame.error_text());
+        frame.body
+    }
+
+    /// Unsubscribes and deletes the queue (RabbitMQ keeps `/queue/…` queues).
+    pub async fn done(mut self) {
+        self.stream.shutdown().await;
+        let amqp = lapin::Connection::connect(
+            "amqp://guest:guest@127.0.0.1:5672/127.0.0.1",
+            lapin::ConnectionProperties::default(),
+        )
+        .await
+        .unwrap();
+        amqp.create_channel()
+            .await
+            .unwrap()
+            .queue_delete(
+                self.destination.trim_start_matches("/queue/").into(),
+                lapin::options::QueueDeleteOptions::default(),
+            )
+            .await
+            .unwrap();
+    }
+}

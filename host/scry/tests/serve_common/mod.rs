@@ -201,6 +201,20 @@ impl PgDatabase {
         PgDatabase { name }
     }
 
+    /// Runs `sql` in this database (psql, stops on the first error).
+    pub fn execute(&self, sql: &str) {
+        let out = Command::new("psql")
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", &self.name])
+            .args(["-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .expect("running psql");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// libpq key=value form, as Clair configs usually carry it.
     pub fn connstring(&self) -> String {
         format!(

@@ -18,6 +18,9 @@ use crate::error::{Context, StoreError};
 use crate::findings::ScannerFindings;
 
 mod manifests;
+mod plugins;
+
+pub use plugins::PluginOverride;
 
 /// Rows per multi-row INSERT: 30 binds a row stays far below both backends' limits.
 const ROWS_PER_INSERT: usize = 500;
