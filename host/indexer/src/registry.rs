@@ -298,6 +298,23 @@ fn build(
     Ok((scanners, entries))
 }
 
+/// The checks an upload gets, without installing it: size, then [`check`]. For
+/// `scry plugins verify`.
+pub fn verify(
+    runtime: &Runtime,
+    wasm: &[u8],
+    max_component: usize,
+) -> Result<PluginInfo, Rejection> {
+    if wasm.len() > max_component {
+        return Err(Rejection::TooLarge {
+            size: wasm.len(),
+            max: max_component,
+        });
+    }
+    let plugin = check(runtime, wasm)?;
+    Ok(info(&plugin, "file", wasm))
+}
+
 /// Compiles and identifies the plugin, then runs a scan of no files: it must answer.
 fn check(runtime: &Runtime, wasm: &[u8]) -> Result<ScannerPlugin, Rejection> {
     let plugin = ScannerPlugin::load(runtime, "uploaded plugin", wasm)

@@ -5,6 +5,7 @@ mod image;
 mod logging;
 mod plugin_watch;
 mod plugins;
+mod plugins_cli;
 mod progress;
 mod serve;
 mod serve_matcher;
@@ -74,8 +75,36 @@ enum Command {
 #[derive(Subcommand)]
 enum PluginsCommand {
     /// Show the loaded plugins: name, version, kind (package, distribution, repository,
-    /// matcher) and content hash.
-    List,
+    /// matcher) and content hash; with --server, those a running indexer serves.
+    List {
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Check a plugin as a server would (component, WIT version, identity, smoke scan).
+    Verify { file: PathBuf },
+    /// Add or replace a scanner plugin: in --plugin-dir, or on a running indexer (--server).
+    Add {
+        file: PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Remove a scanner plugin by name: from --plugin-dir, or on a running indexer.
+    Remove {
+        name: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+/// A running indexer's admin API.
+#[derive(clap::Args)]
+struct Remote {
+    /// The indexer's API, e.g. http://127.0.0.1:6060.
+    #[arg(long)]
+    server: Option<String>,
+    /// The PSK (base64, as `auth.psk.key`) that signs the `scry-admin` token.
+    #[arg(long, env = "SCRY_ADMIN_PSK", hide_env_values = true)]
+    psk: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -115,14 +144,46 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             airgap_cli::import(config, &file).await?;
             return Ok(std::process::ExitCode::SUCCESS);
         }
+        Command::Plugins {
+            command:
+                PluginsCommand::List {
+                    remote:
+                        Remote {
+                            server: Some(server),
+                            psk,
+                        },
+                },
+        } => {
+            let psk = psk.context("--server needs --psk or SCRY_ADMIN_PSK")?;
+            plugins_cli::list_server(&server, &psk).await?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Command::Plugins {
+            command: PluginsCommand::Verify { file },
+        } => {
+            tokio::task::spawn_blocking(move || plugins_cli::verify_file(&file)).await??;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Command::Plugins {
+            command: PluginsCommand::Add { file, remote },
+        } => {
+            let target = plugins_cli::Target::pick(remote.server, remote.psk, cli.plugin_dir)?;
+            plugins_cli::add(target, &file).await?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Command::Plugins {
+            command: PluginsCommand::Remove { name, remote },
+        } => {
+            let target = plugins_cli::Target::pick(remote.server, remote.psk, cli.plugin_dir)?;
+            plugins_cli::remove(target, &name).await?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
         _ => {}
     }
     let runtime = Runtime::new(RuntimeConfig::default()).context("starting the plugin runtime")?;
     let plugins = plugins::load(&runtime, cli.plugin_dir.as_deref())?;
     match cli.command {
-        Command::Plugins {
-            command: PluginsCommand::List,
-        } => {
+        Command::Plugins { .. } => {
             println!("{:<16} {:<8} {:<13} SHA256", "NAME", "VERSION", "KIND");
             for plugin in &plugins {
                 let kind = scry_indexer_kind(plugin);

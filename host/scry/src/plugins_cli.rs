@@ -1,0 +1,193 @@
+//! `scry plugins add|remove|verify|list`: on the local plugin directory, or with
+//! `--server` on a running indexer's admin API (a `scry-admin` token signed with the
+//! PSK from `--psk` / `SCRY_ADMIN_PSK`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use scry_config::Psk;
+use scry_config::psk::ADMIN_ISSUER;
+use scry_indexer::registry::{DEFAULT_MAX_COMPONENT, content_hash, verify};
+use scry_runtime::{Runtime, RuntimeConfig};
+
+/// Where a change goes.
+pub enum Target {
+    Directory(PathBuf),
+    Server { url: String, psk: String },
+}
+
+impl Target {
+    pub fn pick(
+        server: Option<String>,
+        psk: Option<String>,
+        dir: Option<PathBuf>,
+    ) -> anyhow::Result<Target> {
+        match (server, dir) {
+            (Some(url), _) => {
+                let psk = psk.context(
+                    "--server needs the PSK: --psk or SCRY_ADMIN_PSK (base64, as auth.psk.key)",
+                )?;
+                Ok(Target::Server {
+                    url: url.trim_end_matches('/').to_string(),
+                    psk,
+                })
+            }
+            (None, Some(dir)) => Ok(Target::Directory(dir)),
+            (None, None) => {
+                bail!("say where: --server URL (a running indexer) or --plugin-dir DIR")
+            }
+        }
+    }
+}
+
+/// Checks `file` as a server would before accepting it; prints what it is. Blocking.
+pub fn verify_file(file: &Path) -> anyhow::Result<()> {
+    let wasm = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let info = verify(&runtime, &wasm, DEFAULT_MAX_COMPONENT)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+    println!(
+        "{} {} {} {}",
+        info.name, info.version, info.kind, info.content_hash
+    );
+    Ok(())
+}
+
+pub async fn add(target: Target, file: &Path) -> anyhow::Result<()> {
+    let wasm = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    match target {
+        Target::Directory(dir) => {
+            let file = file.to_path_buf();
+            // Plugin calls block: off the async runtime's threads.
+            tokio::task::spawn_blocking(move || add_to_dir(&dir, &file, &wasm)).await??;
+        }
+        Target::Server { url, psk } => {
+            let response = admin(&psk)?
+                .put(format!("{url}/admin/api/v1/plugins"))
+                .header(scry_server::CONTENT_HASH_HEADER, content_hash(&wasm))
+                .bearer_auth(token(&psk)?)
+                .body(wasm)
+                .send()
+                .await
+                .with_context(|| format!("uploading to {url}"))?;
+            print_change(response, &url).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn remove(target: Target, name: &str) -> anyhow::Result<()> {
+    match target {
+        Target::Directory(dir) => {
+            let name = name.to_string();
+            tokio::task::spawn_blocking(move || remove_from_dir(&dir, &name)).await?
+        }
+        Target::Server { url, psk } => {
+            let response = admin(&psk)?
+                .delete(format!("{url}/admin/api/v1/plugins/{name}"))
+                .bearer_auth(token(&psk)?)
+                .send()
+                .await
+                .with_context(|| format!("asking {url}"))?;
+            print_change(response, &url).await
+        }
+    }
+}
+
+fn add_to_dir(dir: &Path, file: &Path, wasm: &[u8]) -> anyhow::Result<()> {
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let info = verify(&runtime, wasm, DEFAULT_MAX_COMPONENT)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+    // Written aside and renamed: a server following the directory never reads half.
+    let dest = dir.join(format!("{}.wasm", info.name));
+    let partial = dir.join(format!(".{}.wasm.partial", info.name));
+    std::fs::write(&partial, wasm).with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::rename(&partial, &dest).with_context(|| format!("writing {}", dest.display()))?;
+    println!("{} {} added as {}", info.name, info.version, dest.display());
+    Ok(())
+}
+
+fn remove_from_dir(dir: &Path, name: &str) -> anyhow::Result<()> {
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|ext| ext != "wasm") {
+            continue;
+        }
+        let wasm = std::fs::read(&path)?;
+        if verify(&runtime, &wasm, usize::MAX).is_ok_and(|info| info.name == name) {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            println!("{name} removed ({})", path.display());
+            return Ok(());
+        }
+    }
+    bail!("no plugin named {name:?} in {}", dir.display())
+}
+
+/// The plugins a running indexer serves.
+pub async fn list_server(url: &str, psk: &str) -> anyhow::Result<()> {
+    let url = url.trim_end_matches('/');
+    let response = admin(psk)?
+        .get(format!("{url}/admin/api/v1/plugins"))
+        .bearer_auth(token(psk)?)
+        .send()
+        .await
+        .with_context(|| format!("asking {url}"))?;
+    let body = checked(response, url).await?;
+    println!(
+        "{:<16} {:<8} {:<13} {:<10} CONTENT HASH",
+        "NAME", "VERSION", "KIND", "ORIGIN"
+    );
+    for p in body["plugins"].as_array().into_iter().flatten() {
+        println!(
+            "{:<16} {:<8} {:<13} {:<10} {}",
+            p["name"].as_str().unwrap_or_default(),
+            p["version"].as_str().unwrap_or_default(),
+            p["kind"].as_str().unwrap_or_default(),
+            p["origin"].as_str().unwrap_or_default(),
+            p["content_hash"].as_str().unwrap_or_default()
+        );
+    }
+    println!(
+        "index_state {}",
+        body["index_state"].as_str().unwrap_or_default()
+    );
+    Ok(())
+}
+
+fn admin(psk: &str) -> anyhow::Result<reqwest::Client> {
+    Psk::new(psk, [ADMIN_ISSUER]).map_err(|err| anyhow::anyhow!("the PSK: {err}"))?;
+    Ok(reqwest::Client::new())
+}
+
+fn token(psk: &str) -> anyhow::Result<String> {
+    let psk = Psk::new(psk, [ADMIN_ISSUER]).map_err(|err| anyhow::anyhow!("the PSK: {err}"))?;
+    Ok(psk.sign(ADMIN_ISSUER))
+}
+
+async fn checked(response: reqwest::Response, url: &str) -> anyhow::Result<serde_json::Value> {
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+    if !status.is_success() {
+        let message = body["message"].as_str().unwrap_or_default();
+        bail!("{url}: HTTP {status}: {message}");
+    }
+    Ok(body)
+}
+
+async fn print_change(response: reqwest::Response, url: &str) -> anyhow::Result<()> {
+    let body = checked(response, url).await?;
+    let changed = body["index_state_changed"].as_bool().unwrap_or(false);
+    println!(
+        "{} {}: index_state {} ({})",
+        body["plugin"]["name"].as_str().unwrap_or_default(),
+        body["plugin"]["version"].as_str().unwrap_or_default(),
+        body["index_state"].as_str().unwrap_or_default(),
+        if changed {
+            "changed: clients re-index"
+        } else {
+            "unchanged"
+        }
+    );
+    Ok(())
+}
