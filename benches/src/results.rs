@@ -7,6 +7,23 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
+/// The opening of a benchmark's section: its title with the machine key, then date,
+/// commit, machine, load average before (`load_before`) and now, and the command line.
+pub fn header(bench: &str, load_before: Option<f64>) -> String {
+    let machine = crate::machine::Machine::detect();
+    let load = |value: Option<f64>| value.map_or("unknown".to_string(), |v| format!("{v:.2}"));
+    format!(
+        "## {bench} @ {}\n\n- Date: {}\n- Commit: `{}`\n- Machine: {}\n- Load average (1 min): {} before, {} after (2 shared CPUs: anything well above 0 means other work competed)\n- Command: `{}`\n",
+        machine.key(),
+        utc_now(),
+        git_commit().unwrap_or_default(),
+        machine.describe(),
+        load(load_before),
+        load(crate::machine::load_average()),
+        shell_line(std::env::args()),
+    )
+}
+
 /// `benches/RESULTS.md` in the source tree this binary was built from.
 pub fn results_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md")

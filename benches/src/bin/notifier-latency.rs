@@ -324,20 +324,7 @@ fn index_report(n: usize, version: &str) -> IndexReport {
 }
 
 fn markdown(args: &Args, rows: &[Row], load_before: Option<f64>) -> anyhow::Result<String> {
-    let machine = machine::Machine::detect();
-    let load = |value: Option<f64>| value.map_or("unknown".to_string(), |v| format!("{v:.2}"));
-    let mut out = String::new();
-    writeln!(out, "## notifier-latency @ {}\n", machine.key())?;
-    writeln!(
-        out,
-        "- Date: {}\n- Commit: `{}`\n- Machine: {}\n- Load average (1 min): {} before, {} after\n- Command: `{}`",
-        results::utc_now(),
-        results::git_commit().unwrap_or_default(),
-        machine.describe(),
-        load(load_before),
-        load(machine::load_average()),
-        results::shell_line(std::env::args()),
-    )?;
+    let mut out = results::header("notifier-latency", load_before);
     writeln!(
         out,
         "- In one process: {} indexed manifests (index reports stored through the indexer's store, three bookworm packages each; {} carry `libfoo1` 1.0-1, the rest 3.0-1), the debian matcher plugin, the notifier in summary mode with a webhook to a loopback receiver. A second update operation adds a vulnerability of source `foo` fixed in 2.0-1. Timed from its commit: processing (`poll_once`: diff, affected manifests, storing the set) and delivery (`deliver_due` until the POST arrives). The poll wait, up to `notifier.poll_interval`, comes on top.\n",

@@ -163,20 +163,7 @@ fn markdown(
     during: &load::Load,
     load_before: Option<f64>,
 ) -> anyhow::Result<String> {
-    let machine = machine::Machine::detect();
-    let load = |value: Option<f64>| value.map_or("unknown".to_string(), |v| format!("{v:.2}"));
-    let mut out = String::new();
-    writeln!(out, "## plugin-swap @ {}\n", machine.key())?;
-    writeln!(
-        out,
-        "- Date: {}\n- Commit: `{}`\n- Machine: {}\n- Load average (1 min): {} before, {} after\n- Command: `{}`",
-        results::utc_now(),
-        results::git_commit().unwrap_or_default(),
-        machine.describe(),
-        load(load_before),
-        load(machine::load_average()),
-        results::shell_line(std::env::args()),
-    )?;
+    let mut out = results::header("plugin-swap", load_before);
     writeln!(
         out,
         "- Two indexers (own store pools, registries and followers polling every {} s) on one PostgreSQL database, in one process; the plugin is added to and removed from the first through its registry (the admin API's path), {} times each. Latency: open loop, {} req/s of `GET /indexer/api/v1/index_state` on the first indexer's routes for 5 s, then 5 s during which a swap lands (at 1.5 s).\n",

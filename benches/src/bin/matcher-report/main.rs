@@ -239,20 +239,7 @@ async fn check_report(client: &reqwest::Client, url: &str) -> anyhow::Result<usi
 }
 
 fn markdown(args: &Args, rows: &[Row], load_before: Option<f64>) -> anyhow::Result<String> {
-    let machine = machine::Machine::detect();
-    let load = |value: Option<f64>| value.map_or("unknown".to_string(), |v| format!("{v:.2}"));
-    let mut out = String::new();
-    writeln!(out, "## matcher-report @ {}\n", machine.key())?;
-    writeln!(
-        out,
-        "- Date: {}\n- Commit: `{}`\n- Machine: {}\n- Load average (1 min): {} before, {} after (2 shared CPUs: anything well above 0 means other work competed)\n- Command: `{}`",
-        results::utc_now(),
-        results::git_commit().unwrap_or_default(),
-        machine.describe(),
-        load(load_before),
-        load(machine::load_average()),
-        results::shell_line(std::env::args()),
-    )?;
+    let mut out = results::header("matcher-report", load_before);
     if let Some(row) = rows.first() {
         writeln!(
             out,

@@ -145,20 +145,7 @@ fn markdown(
     rows: &[Row],
     load_before: Option<f64>,
 ) -> anyhow::Result<String> {
-    let machine = machine::Machine::detect();
-    let load = |value: Option<f64>| value.map_or("unknown".to_string(), |v| format!("{v:.2}"));
-    let mut out = String::new();
-    writeln!(out, "## updater-import @ {}\n", machine.key())?;
-    writeln!(
-        out,
-        "- Date: {}\n- Commit: `{}`\n- Machine: {}\n- Load average (1 min): {} before, {} after (2 shared CPUs: anything well above 0 means other work competed)\n- Command: `{}`",
-        results::utc_now(),
-        results::git_commit().unwrap_or_default(),
-        machine.describe(),
-        load(load_before),
-        load(machine::load_average()),
-        results::shell_line(std::env::args()),
-    )?;
+    let mut out = results::header("updater-import", load_before);
     writeln!(
         out,
         "- Feed: generated Debian tracker JSON on disk, {:.1} MB, {} source packages, {} CVE entries (240-character descriptions), {} records (bullseye, bookworm, trixie; `sid` entries skipped by the updater as in the real feed); written in {generate_secs:.0} s (not counted). Served from disk over loopback; the `debian` updater downloads it to its own temporary file, then parses and writes as a stream, in one transaction.\n- Each import runs in a child process (this binary's hidden `child` command) into a fresh database; peak RSS is the child's `VmHWM` (PostgreSQL's own memory is not in it).\n",
