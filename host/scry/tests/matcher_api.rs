@@ -156,18 +156,7 @@ async fn update_operations_diffs_affected_manifests_and_airgap() {
 
     // Airgap: export the second feed, import it into the running server's database.
     let dir = tempfile::tempdir().unwrap();
-    let export_config = dir.path().join("export.yaml");
-    std::fs::write(&export_config, debian_config(&feed.url("/v2/json"))).unwrap();
-    let bundle = dir.path().join("bundle.json.gz");
-    let out = airgap(
-        &["export-updaters", bundle.to_str().unwrap()],
-        &export_config,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let bundle = export_debian(&feed.url("/v2/json"), dir.path(), "bundle");
     let server_config = server.dir.path().join("config.yaml");
 
     // A truncated bundle is rejected whole, naming the file; nothing is stored.
@@ -189,21 +178,9 @@ async fn update_operations_diffs_affected_manifests_and_airgap() {
         "a rejected bundle leaves no operation behind"
     );
 
-    let out = airgap(
-        &["import-updaters", bundle.to_str().unwrap()],
-        &server_config,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_bundle(&bundle, &server_config);
     // The same bundle again: its fingerprint is stored, so it is skipped.
-    let out = airgap(
-        &["import-updaters", bundle.to_str().unwrap()],
-        &server_config,
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped"));
+    assert!(import_bundle(&bundle, &server_config).contains("skipped"));
     let operations2: serde_json::Value = get(&server, &format!("{OPS}?latest=true"), None)
         .await
         .json()
@@ -305,27 +282,8 @@ async fn unreachable_feed_fails_cleanly_and_an_import_serves_the_same_report() {
     assert_eq!(resp.status(), StatusCode::ACCEPTED);
 
     let dir = tempfile::tempdir().unwrap();
-    let export_config = dir.path().join("export.yaml");
-    std::fs::write(&export_config, debian_config(&feed.url("/json"))).unwrap();
-    let bundle = dir.path().join("bundle.json.gz");
-    let out = airgap(
-        &["export-updaters", bundle.to_str().unwrap()],
-        &export_config,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = airgap(
-        &["import-updaters", bundle.to_str().unwrap()],
-        &server.dir.path().join("config.yaml"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let bundle = export_debian(&feed.url("/json"), dir.path(), "bundle");
+    import_bundle(&bundle, &server.dir.path().join("config.yaml"));
     // The same vulnerable set a server that fetched the feed itself reports (see
     // serve_matcher.rs), computed by the dpkg oracle.
     assert_eq!(

@@ -13,7 +13,7 @@ mod notify_common;
 mod serve_common;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use debian_feed::debian_feed;
@@ -47,39 +47,13 @@ async fn feeds() -> Feeds {
     ]))
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let mut bundles = Vec::new();
-    for version in ["v1", "v2"] {
-        let config = dir.path().join(format!("{version}.yaml"));
-        std::fs::write(
-            &config,
-            debian_config(&feed.url(&format!("/{version}/json"))),
-        )
-        .unwrap();
-        let bundle = dir.path().join(format!("{version}.json.gz"));
-        let out = airgap(&["export-updaters", bundle.to_str().unwrap()], &config);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        bundles.push(bundle);
-    }
     Feeds {
-        v2: bundles.pop().unwrap(),
-        v1: bundles.pop().unwrap(),
+        v1: export_debian(&feed.url("/v1/json"), dir.path(), "v1"),
+        v2: export_debian(&feed.url("/v2/json"), dir.path(), "v2"),
         withdrawn,
         added,
         _dir: dir,
     }
-}
-
-fn import(bundle: &Path, config: &Path) {
-    let out = airgap(&["import-updaters", bundle.to_str().unwrap()], config);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Sets the notifier has stored, as (id, notifications), from its log.
@@ -128,12 +102,12 @@ async fn index_then_change(
     feeds: &Feeds,
 ) -> (String, String) {
     let config = matcher.dir.path().join("config.yaml");
-    import(&feeds.v1, &config);
+    import_bundle(&feeds.v1, &config);
     let first = wait_for_sets(server, 1).await;
     assert_eq!(first[0].1, 0, "nothing is indexed yet");
     let layers = LayerServer::start(&common::fixtures().join("bookworm/oci")).await;
     let manifest = index_bookworm(indexer, &layers).await;
-    import(&feeds.v2, &config);
+    import_bundle(&feeds.v2, &config);
     let sets = wait_for_sets(server, 2).await;
     assert_eq!(sets.len(), 2, "{sets:?}");
     assert!(sets[1].1 > 0, "the change affects the image: {sets:?}");

@@ -3,7 +3,7 @@
 //! matcher API and notifier tests share.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use scry_updaters::debian::TrackerEntry;
 
@@ -33,6 +33,33 @@ pub async fn index_bookworm(server: &Server, layers: &LayerServer) -> String {
 /// Runs `scry export-updaters` / `import-updaters` with a config file.
 pub fn airgap(args: &[&str], config: &Path) -> std::process::Output {
     common::run(common::scry().args(args).arg("--config").arg(config))
+}
+
+/// `scry export-updaters` of the Debian feed at `json_url` into `dir/<name>.json.gz`,
+/// which must succeed.
+pub fn export_debian(json_url: &str, dir: &Path, name: &str) -> PathBuf {
+    let config = dir.join(format!("{name}.yaml"));
+    std::fs::write(&config, debian_config(json_url)).unwrap();
+    let bundle = dir.join(format!("{name}.json.gz"));
+    succeeded(airgap(
+        &["export-updaters", bundle.to_str().unwrap()],
+        &config,
+    ));
+    bundle
+}
+
+/// `scry import-updaters BUNDLE` with `config`, which must succeed; its stderr.
+pub fn import_bundle(bundle: &Path, config: &Path) -> String {
+    succeeded(airgap(
+        &["import-updaters", bundle.to_str().unwrap()],
+        config,
+    ))
+}
+
+fn succeeded(out: std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    stderr
 }
 
 /// The second feed: one vulnerable entry withdrawn, one new vulnerable entry added.
