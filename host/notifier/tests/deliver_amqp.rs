@@ -1,9 +1,11 @@
 //! AMQP delivery against the machine's RabbitMQ (127.0.0.1:5672, guest/guest). Each test
 //! declares its own exchange and exclusive queue, so runs never see each other's messages.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
+use std::sync::Arc;
+
+use common::deliver;
 use lapin::options::{
     BasicGetOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
@@ -11,7 +13,7 @@ use lapin::types::FieldTable;
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use scry_config::{Amqp, Exchange, Notifier};
 use scry_model::{Callback, Notification, Reason, VulnSummary};
-use scry_notifier::deliver::{Deliverer, DeliveryError, from_config};
+use scry_notifier::deliver::{Deliverer, from_config};
 use uuid::Uuid;
 
 const BROKER: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -120,19 +122,6 @@ fn deliverer(amqp: Amqp) -> Arc<dyn Deliverer> {
     from_config(&notifier, None)
         .unwrap()
         .expect("amqp is configured")
-}
-
-async fn deliver(
-    deliverer: &dyn Deliverer,
-    id: Uuid,
-    notifications: &[Notification],
-) -> Result<(), DeliveryError> {
-    tokio::time::timeout(
-        Duration::from_secs(90),
-        deliverer.deliver(id, notifications),
-    )
-    .await
-    .expect("delivery must not hang")
 }
 
 fn notifications(count: usize) -> Vec<Notification> {

@@ -2,15 +2,18 @@
 //! scripts/deps/rabbitmq-stomp.sh, with the vhost `127.0.0.1` that Clair's `host` header
 //! selects). A raw STOMP subscriber reads what was sent; each test has its own queue.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::deliver;
 use lapin::options::QueueDeleteOptions;
 use lapin::{Connection, ConnectionProperties};
 use scry_config::{Notifier, Stomp, StompLogin};
 use scry_model::{Callback, Notification, Reason, VulnSummary};
 use scry_notifier::deliver::stomp_frame::{Frame, StompStream};
-use scry_notifier::deliver::{Deliverer, DeliveryError, from_config};
+use scry_notifier::deliver::{Deliverer, from_config};
 use tokio::net::TcpStream;
 use uuid::Uuid;
 
@@ -109,19 +112,6 @@ fn deliverer(stomp: Stomp) -> Arc<dyn Deliverer> {
     from_config(&notifier, None)
         .unwrap()
         .expect("stomp is configured")
-}
-
-async fn deliver(
-    deliverer: &dyn Deliverer,
-    id: Uuid,
-    notifications: &[Notification],
-) -> Result<(), DeliveryError> {
-    tokio::time::timeout(
-        Duration::from_secs(90),
-        deliverer.deliver(id, notifications),
-    )
-    .await
-    .expect("delivery must not hang")
 }
 
 fn notifications(count: usize) -> Vec<Notification> {
