@@ -14,6 +14,7 @@ mod matcher_api;
 pub mod metrics;
 mod notifier_api;
 mod notifier_local;
+mod params;
 mod remote;
 
 use std::net::SocketAddr;

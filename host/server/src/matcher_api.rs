@@ -14,6 +14,7 @@ use scry_store::Store;
 
 use crate::error::ApiError;
 use crate::indexer_api::INDEX_REPORT_TYPE;
+use crate::params::{optional_uuid, parse_uuid};
 
 const AFFECTED_TYPE: &str = "application/vnd.clair.affected_manifests.v1+json";
 
@@ -91,12 +92,6 @@ fn parse_bool(text: &str) -> Result<bool, ApiError> {
     }
 }
 
-fn parse_uuid(name: &str, text: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(text)
-        .map(|id| id.to_string())
-        .map_err(|err| ApiError::bad_request(format!("{name} {text:?} is not a UUID: {err}")))
-}
-
 pub async fn update_operations(
     State(api): State<Arc<MatcherApi>>,
     Query(query): Query<HashMap<String, String>>,
@@ -170,10 +165,7 @@ pub async fn update_diff(
         .get("cur")
         .ok_or_else(|| ApiError::bad_request("cur is required"))?;
     let cur = parse_uuid("cur", cur)?;
-    let prev = match query.get("prev").filter(|p| !p.is_empty()) {
-        Some(prev) => Some(parse_uuid("prev", prev)?).filter(|p| !uuid_is_nil(p)),
-        None => None,
-    };
+    let prev = optional_uuid(&query, "prev")?;
     let diff = api
         .service
         .store()
@@ -181,10 +173,6 @@ pub async fn update_diff(
         .await
         .map_err(|err| ApiError::internal(err.to_string()))?;
     Ok(json_body(StatusCode::OK, "application/json", &diff))
-}
-
-fn uuid_is_nil(text: &str) -> bool {
-    text == "00000000-0000-0000-0000-000000000000"
 }
 
 pub async fn affected_manifests(

@@ -14,11 +14,11 @@ use scry_store::Receipt;
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::params::{optional_uuid, parse_uuid};
 
 const PAGE_TYPE: &str = "application/vnd.clair.notification_page.v1+json";
 /// Clair's default, also used for 0 and for negative sizes.
 const DEFAULT_PAGE_SIZE: i64 = 500;
-const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 
 #[derive(Serialize)]
 struct PageWithDelivery {
@@ -51,12 +51,6 @@ impl From<Receipt> for Delivery {
     }
 }
 
-fn parse_uuid(name: &str, text: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(text)
-        .map(|id| id.to_string())
-        .map_err(|err| ApiError::bad_request(format!("{name} {text:?} is not a UUID: {err}")))
-}
-
 pub async fn get_notification(
     State(service): State<Arc<NotifierService>>,
     Path(id): Path<String>,
@@ -75,10 +69,7 @@ pub async fn get_notification(
             }
         },
     };
-    let after = match query.get("next").filter(|s| !s.is_empty()) {
-        Some(next) => Some(parse_uuid("next", next)?).filter(|n| n != NIL_UUID),
-        None => None,
-    };
+    let after = optional_uuid(&query, "next")?;
     let failed = |err: scry_store::StoreError| ApiError::internal(err.to_string());
     let mut notifications = service
         .store
