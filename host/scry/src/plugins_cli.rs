@@ -62,7 +62,7 @@ pub async fn add(target: Target, file: &Path) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || add_to_dir(&dir, &file, &wasm)).await??;
         }
         Target::Server { url, psk } => {
-            let response = admin(&psk)?
+            let response = reqwest::Client::new()
                 .put(format!("{url}/admin/api/v1/plugins"))
                 .header(scry_server::CONTENT_HASH_HEADER, content_hash(&wasm))
                 .bearer_auth(token(&psk)?)
@@ -83,7 +83,7 @@ pub async fn remove(target: Target, name: &str) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || remove_from_dir(&dir, &name)).await?
         }
         Target::Server { url, psk } => {
-            let response = admin(&psk)?
+            let response = reqwest::Client::new()
                 .delete(format!("{url}/admin/api/v1/plugins/{name}"))
                 .bearer_auth(token(&psk)?)
                 .send()
@@ -127,7 +127,7 @@ fn remove_from_dir(dir: &Path, name: &str) -> anyhow::Result<()> {
 /// The plugins a running indexer serves.
 pub async fn list_server(url: &str, psk: &str) -> anyhow::Result<()> {
     let url = url.trim_end_matches('/');
-    let response = admin(psk)?
+    let response = reqwest::Client::new()
         .get(format!("{url}/admin/api/v1/plugins"))
         .bearer_auth(token(psk)?)
         .send()
@@ -153,11 +153,6 @@ pub async fn list_server(url: &str, psk: &str) -> anyhow::Result<()> {
         body["index_state"].as_str().unwrap_or_default()
     );
     Ok(())
-}
-
-fn admin(psk: &str) -> anyhow::Result<reqwest::Client> {
-    Psk::new(psk, [ADMIN_ISSUER]).map_err(|err| anyhow::anyhow!("the PSK: {err}"))?;
-    Ok(reqwest::Client::new())
 }
 
 fn token(psk: &str) -> anyhow::Result<String> {
