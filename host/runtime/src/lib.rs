@@ -13,6 +13,7 @@ mod limits;
 pub mod matcher;
 pub mod scanner;
 mod state;
+pub mod world;
 
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{PluginError, PluginFailure, RuntimeError};
@@ -21,3 +22,4 @@ pub use matcher::MatcherPlugin;
 pub use scanner::{
     FileSource, PluginContents, PluginFile, ScanFindings, ScannerKind, ScannerPlugin,
 };
+pub use world::{WIT_VERSION, World, world_of};

@@ -14,6 +14,7 @@ use crate::cache::content_hash;
 use crate::engine::Runtime;
 use crate::error::{PluginError, PluginFailure};
 use crate::state::PluginState;
+use crate::world::{self, World};
 
 mod bindings {
     wasmtime::component::bindgen!({
@@ -80,7 +81,8 @@ impl MatcherPlugin {
         let invalid = |err: wasmtime::Error| {
             PluginError::new(label, PluginFailure::Invalid(format!("{err:#}")))
         };
-        let component = runtime.cache.load(&runtime.engine, wasm).map_err(invalid)?;
+        // Checked before linking, so another WIT version or world is refused by name.
+        let component = world::component_for(runtime, label, wasm, World::Matcher)?;
         let mut linker = Linker::<PluginState>::new(&runtime.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(invalid)?;
         let instance_pre = linker.instantiate_pre(&component).map_err(invalid)?;

@@ -9,6 +9,7 @@ use crate::cache::content_hash;
 use crate::engine::Runtime;
 use crate::error::{PluginError, PluginFailure};
 use crate::state::PluginState;
+use crate::world::{self, World};
 
 mod bindings {
     wasmtime::component::bindgen!({
@@ -81,7 +82,8 @@ impl ScannerPlugin {
         let invalid = |err: wasmtime::Error| {
             PluginError::new(label, PluginFailure::Invalid(format!("{err:#}")))
         };
-        let component = runtime.cache.load(&runtime.engine, wasm).map_err(invalid)?;
+        // Checked before linking, so another WIT version or world is refused by name.
+        let component = world::component_for(runtime, label, wasm, World::Scanner)?;
         let mut linker = Linker::<PluginState>::new(&runtime.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(invalid)?;
         bindings::ScannerPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(

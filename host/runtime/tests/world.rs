@@ -1,0 +1,187 @@
+//! Telling scanners from matchers by their exports, and refusing by name what this host
+//! cannot run: another WIT version, the other world, or bytes that are no component.
+
+use scry_runtime::{
+    MatcherPlugin, PluginError, PluginFailure, PluginLimits, Runtime, RuntimeConfig, ScannerPlugin,
+    WIT_VERSION, World, world_of,
+};
+
+fn runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
+    Runtime::new(RuntimeConfig {
+        limits: PluginLimits::default(),
+        cache_dir,
+        max_instances: 16,
+    })
+    .expect("runtime")
+}
+
+fn hostile(name: &str) -> Vec<u8> {
+    let (_, path) = scry_plugins::HOSTILE
+        .iter()
+        .find(|(short, _)| *short == name)
+        .unwrap_or_else(|| panic!("hostile plugin {name} was not built"));
+    std::fs::read(path).expect("reading hostile plugin")
+}
+
+/// The reason of an `Invalid` failure, after checking the error names the plugin.
+fn invalid(err: PluginError, label: &str) -> String {
+    assert_eq!(err.plugin, label, "{err}");
+    match err.failure {
+        PluginFailure::Invalid(why) => why,
+        other => panic!("expected an invalid plugin, got {other}"),
+    }
+}
+
+#[test]
+fn wit_version_is_the_one_in_the_wit_files() {
+    for wit in [
+        include_str!("../../../wit/scanner.wit"),
+        include_str!("../../../wit/matcher.wit"),
+        include_str!("../../../wit/types.wit"),
+    ] {
+        assert!(wit.contains(&format!("package scry:plugin@{WIT_VERSION};")));
+    }
+    assert_eq!(World::Scanner.as_str(), "scanner");
+    assert_eq!(World::Matcher.as_str(), "matcher");
+}
+
+#[test]
+fn first_party_plugins_are_of_their_own_world() {
+    let runtime = runtime(None);
+    for bundled in scry_plugins::FIRST_PARTY {
+        let world =
+            world_of(&runtime, bundled.name, bundled.wasm).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(world, World::Scanner, "{}", bundled.name);
+    }
+    for bundled in scry_plugins::FIRST_PARTY_MATCHERS {
+        let world =
+            world_of(&runtime, bundled.name, bundled.wasm).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(world, World::Matcher, "{}", bundled.name);
+    }
+}
+
+#[test]
+fn a_plugin_for_another_wit_version_is_refused_naming_both_versions() {
+    let runtime = runtime(None);
+    let wasm = hostile("wrong-wit");
+    let reasons = [
+        invalid(
+            world_of(&runtime, "wrong-wit", &wasm).unwrap_err(),
+            "wrong-wit",
+        ),
+        invalid(
+            ScannerPlugin::load(&runtime, "wrong-wit", &wasm)
+                .err()
+                .unwrap(),
+            "wrong-wit",
+        ),
+        invalid(
+            MatcherPlugin::load(&runtime, "wrong-wit", &wasm)
+                .err()
+                .unwrap(),
+            "wrong-wit",
+        ),
+    ];
+    for why in reasons {
+        assert_eq!(
+            why,
+            "built for WIT scry:plugin@0.2.0 (exports scry:plugin/scanner@0.2.0); \
+             this host supports scry:plugin@0.1.0"
+        );
+    }
+}
+
+#[test]
+fn bytes_that_are_no_component_say_so() {
+    let runtime = runtime(None);
+    let core_module = b"\0asm\x01\0\0\0";
+    for (label, wasm) in [
+        ("garbage", &b"hello, not wasm"[..]),
+        ("empty", &b""[..]),
+        ("core", &core_module[..]),
+    ] {
+        let reasons = [
+            invalid(world_of(&runtime, label, wasm).unwrap_err(), label),
+            invalid(
+                ScannerPlugin::load(&runtime, label, wasm).err().unwrap(),
+                label,
+            ),
+            invalid(
+                MatcherPlugin::load(&runtime, label, wasm).err().unwrap(),
+                label,
+            ),
+        ];
+        for why in reasons {
+            assert!(
+                why.contains("not a WebAssembly component"),
+                "{label}: {why}"
+            );
+            assert!(why.contains("wasm32-wasip2"), "{label}: {why}");
+        }
+    }
+    let why = invalid(world_of(&runtime, "core", core_module).unwrap_err(), "core");
+    assert!(why.contains("core WebAssembly module"), "{why}");
+}
+
+#[test]
+fn a_plugin_loaded_as_the_other_world_says_which_it_is() {
+    let runtime = runtime(None);
+    let matcher = &scry_plugins::FIRST_PARTY_MATCHERS[0];
+    let why = invalid(
+        ScannerPlugin::load(&runtime, matcher.name, matcher.wasm)
+            .err()
+            .unwrap(),
+        matcher.name,
+    );
+    assert_eq!(
+        why,
+        "a matcher plugin (exports scry:plugin/matcher@0.1.0), not a scanner"
+    );
+    let scanner = &scry_plugins::FIRST_PARTY[0];
+    let why = invalid(
+        MatcherPlugin::load(&runtime, scanner.name, scanner.wasm)
+            .err()
+            .unwrap(),
+        scanner.name,
+    );
+    assert_eq!(
+        why,
+        "a scanner plugin (exports scry:plugin/scanner@0.1.0), not a matcher"
+    );
+}
+
+#[test]
+fn asking_the_world_compiles_once_for_the_load_that_follows() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let runtime = runtime(Some(cache.path().to_path_buf()));
+    let scanner = &scry_plugins::FIRST_PARTY[0];
+    assert_eq!(
+        world_of(&runtime, scanner.name, scanner.wasm).unwrap(),
+        World::Scanner
+    );
+    let cached: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let modified = std::fs::metadata(&cached[0]).unwrap().modified().unwrap();
+    ScannerPlugin::load(&runtime, scanner.name, scanner.wasm).expect("loads");
+    assert_eq!(
+        std::fs::metadata(&cached[0]).unwrap().modified().unwrap(),
+        modified,
+        "the load reused the compiled component"
+    );
+}
+
+#[test]
+fn a_component_of_neither_world_lists_what_it_exports() {
+    let runtime = runtime(None);
+    // The smallest valid component: the header alone, exporting nothing.
+    let empty = b"\0asm\x0d\0\x01\0";
+    let why = invalid(world_of(&runtime, "empty", empty).unwrap_err(), "empty");
+    assert_eq!(
+        why,
+        "exports neither scry:plugin/scanner@0.1.0 nor scry:plugin/matcher@0.1.0 \
+         (it exports nothing)"
+    );
+}
