@@ -19,6 +19,7 @@ mod error;
 mod findings;
 mod lock;
 mod notifications;
+mod plugin_set;
 mod postgres;
 mod rows;
 mod sql;
@@ -36,8 +37,8 @@ pub use error::StoreError;
 pub use findings::ScannerFindings;
 pub use lock::{LockGuard, lock_id};
 pub use notifications::{NotificationStore, RECEIPT_RETENTION_MS, Receipt, SetStatus};
+pub use plugin_set::{PluginOverride, PluginSet};
 pub use rows::{IndexRow, index_rows};
-pub use sql::PluginOverride;
 pub use vulns::{GcOutcome, UpdateWriter, UpdaterStatus, VulnStore};
 
 use connect::Target;
@@ -103,31 +104,12 @@ impl Store {
         }
     }
 
-    /// The plugin overrides every process on this database applies, with the version
-    /// that changes whenever they do.
-    pub async fn plugin_overrides(&self) -> Result<(i64, Vec<PluginOverride>), StoreError> {
-        with_sql!(self, sql => sql.plugin_overrides().await)
-    }
-
-    /// The component stored under `hash` (`sha256:<hex>`).
-    pub async fn plugin_blob(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        with_sql!(self, sql => sql.plugin_blob(hash).await)
-    }
-
-    /// Makes `wasm` (content hash `hash`) the plugin named `name` on every process.
-    pub async fn put_plugin(
-        &self,
-        name: &str,
-        hash: &str,
-        wasm: &[u8],
-        origin: &str,
-    ) -> Result<(), StoreError> {
-        with_sql!(self, sql => sql.put_plugin_override(name, Some((hash, wasm)), origin).await)
-    }
-
-    /// Removes the plugin named `name` on every process.
-    pub async fn remove_plugin(&self, name: &str, origin: &str) -> Result<(), StoreError> {
-        with_sql!(self, sql => sql.put_plugin_override(name, None, origin).await)
+    /// The scanner plugin set every indexer on this database follows.
+    pub fn plugin_set(&self) -> PluginSet {
+        match &self.backend {
+            Backend::Sqlite { sql, .. } => PluginSet::sqlite(sql.pool.clone(), sql.begin, ""),
+            Backend::Postgres { sql, .. } => PluginSet::postgres(sql.pool.clone(), sql.begin, ""),
+        }
     }
 
     /// Records the scanners in use (also done on first use by

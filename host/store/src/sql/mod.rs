@@ -18,9 +18,6 @@ use crate::error::{Context, StoreError};
 use crate::findings::ScannerFindings;
 
 mod manifests;
-mod plugins;
-
-pub use plugins::PluginOverride;
 
 /// Rows per multi-row INSERT: 30 binds a row stays far below both backends' limits.
 const ROWS_PER_INSERT: usize = 500;
@@ -29,7 +26,7 @@ pub(crate) struct Sql<DB: Database> {
     pub pool: Pool<DB>,
     /// The statement that opens a write transaction: SQLite's must take the write lock
     /// up front, or two writers that both read first deadlock on upgrading.
-    begin: &'static str,
+    pub begin: &'static str,
     /// Scanner rows are never deleted, so their ids can be remembered.
     scanner_ids: Arc<Mutex<HashMap<ScannerId, i64>>>,
 }

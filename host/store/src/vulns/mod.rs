@@ -152,6 +152,19 @@ impl VulnStore {
         }
     }
 
+    /// The matcher plugin set every matcher on this database follows.
+    pub fn plugin_set(&self) -> crate::PluginSet {
+        const PREFIX: &str = "matcher_";
+        match &self.backend {
+            Backend::Sqlite { db, .. } => {
+                crate::PluginSet::sqlite(db.pool.clone(), db.begin, PREFIX)
+            }
+            Backend::Postgres { db, .. } => {
+                crate::PluginSet::postgres(db.pool.clone(), db.begin, PREFIX)
+            }
+        }
+    }
+
     /// Succeeds when the database answers a query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         with_db!(self, db => db.ping().await)

@@ -126,6 +126,7 @@ pub fn debian_report(manifest: &str, packages: &[(&str, &str, Option<&str>)]) ->
         environments: BTreeMap::new(),
         success: true,
         err: String::new(),
+        scry_scanners: Vec::new(),
     };
     for (n, (name, version, source)) in packages.iter().enumerate() {
         let id = (n + 1).to_string();
