@@ -37,6 +37,7 @@ pub fn coalesce(manifest_hash: &str, layers: &[LayerArtifacts]) -> IndexReport {
         environments: BTreeMap::new(),
         success: true,
         err: String::new(),
+        scry_scanners: Vec::new(),
     };
     for (id, dist) in ids.distributions.values() {
         report.distributions.insert(

@@ -205,7 +205,7 @@ impl Scanners {
         .buffered(self.layer_concurrency.max(1))
         .try_collect::<Vec<_>>()
         .await;
-        match scans {
+        let mut report = match scans {
             Ok(scanned) => {
                 let in_order: Vec<LayerArtifacts> = layers
                     .iter()
@@ -214,7 +214,9 @@ impl Scanners {
                 crate::coalesce(manifest_hash, &in_order)
             }
             Err(err) => IndexReport::failed(manifest_hash, err.to_string()),
-        }
+        };
+        report.scry_scanners = self.plugins.iter().map(convert::scanner_id).collect();
+        report
     }
 }
 

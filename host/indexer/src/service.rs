@@ -172,7 +172,8 @@ impl IndexerService {
             Err(err) => Err(err),
         };
         match report {
-            Ok(report) => {
+            Ok(mut report) => {
+                report.scry_scanners = snap.scanner_ids.clone();
                 self.store
                     .put_index_report(hash, &digests, &report, &snap.state)
                     .await
@@ -180,7 +181,8 @@ impl IndexerService {
                 Ok(report)
             }
             Err((failure, message)) => {
-                let report = IndexReport::failed(hash, message);
+                let mut report = IndexReport::failed(hash, message);
+                report.scry_scanners = snap.scanner_ids.clone();
                 if let Err(err) = self
                     .store
                     .put_index_report(hash, &digests, &report, &snap.state)

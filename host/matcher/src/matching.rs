@@ -96,6 +96,8 @@ impl Matchers {
         let mut all = Vec::new();
         for (at, plugin) in self.plugins.iter().enumerate() {
             let name = plugin.name().to_string();
+            run.versions
+                .insert(name.clone(), plugin.version().to_string());
             let known = cached.map(|(_, plan)| plan.known[at].as_slice());
             let todo: Vec<usize> = (0..records.len())
                 .filter(|&i| known.is_none_or(|known| known[i].is_none()))

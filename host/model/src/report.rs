@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::ScannerId;
+
 /// What a client asks to index.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -32,6 +34,10 @@ pub struct IndexReport {
     pub environments: BTreeMap<String, Vec<Environment>>,
     pub success: bool,
     pub err: String,
+    /// Scry's addition: the scanners (name, version, kind) that made the report, so a
+    /// client can tell a report from before a plugin swap from one after it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scry_scanners: Vec<ScannerId>,
 }
 
 impl IndexReport {
@@ -49,6 +55,7 @@ impl IndexReport {
             environments: BTreeMap::new(),
             success: false,
             err,
+            scry_scanners: Vec::new(),
         }
     }
 }

@@ -162,6 +162,9 @@ pub struct MatcherRun {
     pub ran: Vec<String>,
     /// Matcher name → error.
     pub failed: BTreeMap<String, String>,
+    /// Matcher name → the version that judged (tells reports apart across a swap).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub versions: BTreeMap<String, String>,
 }
 
 /// `GET /matcher/api/v1/vulnerability_report/{digest}`.

@@ -56,6 +56,7 @@ pub fn report() -> IndexReport {
         )]),
         success: true,
         err: String::new(),
+        scry_scanners: Vec::new(),
     }
 }
 
