@@ -124,7 +124,7 @@ async fn run(
         Arc::new(LocalUpdates(vulns.clone())),
         Arc::new(LocalAffected {
             store: index.clone(),
-            matchers: matchers.clone(),
+            matchers: scry_matcher::LiveMatchers::new(matchers.clone()),
         }),
         deliverer,
         true,
@@ -320,6 +320,7 @@ fn index_report(n: usize, version: &str) -> IndexReport {
         environments,
         success: true,
         err: String::new(),
+        scry_scanners: Vec::new(),
     }
 }
 

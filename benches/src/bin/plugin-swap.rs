@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use scry_benches::stats::{median, range};
 use scry_benches::{machine, results};
-use scry_indexer::registry::{DEFAULT_MAX_COMPONENT, content_hash};
-use scry_indexer::{IndexerService, Registry, Scanners};
+use scry_indexer::{IndexerService, Scanners};
+use scry_registry::{DEFAULT_MAX_COMPONENT, Registry, ScannerWorld, content_hash};
 use scry_runtime::{Runtime, RuntimeConfig, ScannerPlugin};
 use scry_server::{Metrics, Services};
 use scry_store::testing::TestDb;
@@ -42,19 +42,22 @@ const FOLLOW: Duration = Duration::from_secs(1);
 async fn indexer(
     runtime: &Runtime,
     db: &TestDb,
-) -> anyhow::Result<(Arc<IndexerService>, Arc<Registry>)> {
+) -> anyhow::Result<(Arc<IndexerService>, Arc<Registry<ScannerWorld>>)> {
     let plugins = scry_plugins::FIRST_PARTY
         .iter()
         .map(|b| ScannerPlugin::load(runtime, b.name, b.wasm))
         .collect::<Result<Vec<_>, _>>()?;
-    let sources = scry_plugins::FIRST_PARTY
+    let sources = plugins
         .iter()
-        .map(|b| ("embedded".to_string(), Arc::from(b.wasm)))
+        .zip(scry_plugins::FIRST_PARTY)
+        .map(|(plugin, b)| (plugin.clone(), "embedded".to_string(), Arc::from(b.wasm)))
         .collect();
-    let service = Arc::new(IndexerService::new(Scanners::new(plugins)?, db.store().await).await?);
+    let store = db.store().await;
+    let service = Arc::new(IndexerService::new(Scanners::new(plugins)?, store.clone()).await?);
     let registry = Arc::new(Registry::new(
         runtime.clone(),
         service.clone(),
+        store.plugin_set(),
         sources,
         DEFAULT_MAX_COMPONENT,
     ));
@@ -101,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
                 first_registry.remove(&name, "api").await?
             };
             name = change.plugin.name.clone();
-            let state = change.swapped.index_state.clone();
+            let state = change.swapped.state.clone();
             on_first.push(live(&first, &state, started).await?);
             on_second.push(live(&second, &state, started).await?);
             eprintln!(

@@ -7,13 +7,11 @@
 mod coalesce;
 mod convert;
 mod metrics;
-pub mod registry;
 mod scanners;
 mod service;
 mod whiteout;
 
 pub use coalesce::coalesce;
 pub use metrics::IndexMetrics;
-pub use registry::{PluginInfo, Registry, Rejection};
 pub use scanners::{IndexError, LayerProgress, Scanners};
 pub use service::{IndexFailure, IndexerService, PluginSnapshot, Swapped};

@@ -8,6 +8,7 @@ use scry_store::{Store, VulnStore};
 
 use crate::cache::{DEFAULT_CAPACITY, VerdictCache};
 use crate::enrich;
+use crate::live::LiveMatchers;
 use crate::matching::{ByName, Matchers, build_report};
 use crate::records::index_records;
 
@@ -45,7 +46,7 @@ pub enum ReportOutcome {
 
 pub struct MatcherService {
     store: VulnStore,
-    matchers: Matchers,
+    matchers: Arc<LiveMatchers>,
     index: Arc<dyn IndexReports>,
     enrichment: bool,
     /// `None`: every report judges every record afresh (benchmarks of the cold path).
@@ -61,7 +62,7 @@ impl MatcherService {
     ) -> MatcherService {
         MatcherService {
             store,
-            matchers,
+            matchers: LiveMatchers::new(matchers),
             index,
             enrichment,
             verdicts: Some(Arc::new(VerdictCache::new(DEFAULT_CAPACITY))),
@@ -83,7 +84,13 @@ impl MatcherService {
         self.verdicts.as_deref()
     }
 
-    pub fn matchers(&self) -> &Matchers {
+    /// The matcher set new reports run with.
+    pub fn matchers(&self) -> Arc<Matchers> {
+        self.matchers.current()
+    }
+
+    /// The replaceable set itself (for plugin hot-swap).
+    pub fn live_matchers(&self) -> &Arc<LiveMatchers> {
         &self.matchers
     }
 
@@ -129,14 +136,12 @@ impl MatcherService {
     /// Matches one index report.
     pub async fn report_for(&self, index: &IndexReport) -> Result<VulnerabilityReport, String> {
         let records = index_records(index);
+        let matchers = self.matchers.current();
         let mut plan = match &self.verdicts {
-            Some(cache) => Some(
-                self.matchers
-                    .plan(cache, self.generation().await?, &records),
-            ),
+            Some(cache) => Some(matchers.plan(cache, self.generation().await?, &records)),
             None => None,
         };
-        let names = self.matchers.lookup_names(&records, plan.as_ref());
+        let names = matchers.lookup_names(&records, plan.as_ref());
         let mut stored = self.candidates(&names).await?;
         // An update landing between the generation read and the lookup would put its
         // data under the old generation: judge afresh, uncached, instead.
@@ -146,10 +151,9 @@ impl MatcherService {
         {
             plan = None;
             stored = self
-                .candidates(&self.matchers.lookup_names(&records, None))
+                .candidates(&matchers.lookup_names(&records, None))
                 .await?;
         }
-        let matchers = self.matchers.clone();
         let cache = self.verdicts.clone();
         let (hits, run, records) = tokio::task::spawn_blocking(move || {
             let (hits, run) = match (&cache, &plan) {

@@ -75,31 +75,35 @@ enum Command {
 #[derive(Subcommand)]
 enum PluginsCommand {
     /// Show the loaded plugins: name, version, kind (package, distribution, repository,
-    /// matcher) and content hash; with --server, those a running indexer serves.
+    /// matcher), origin and content hash; with --server, those a running server serves.
     List {
         #[command(flatten)]
         remote: Remote,
     },
     /// Check a plugin as a server would (component, WIT version, identity, smoke scan).
     Verify { file: PathBuf },
-    /// Add or replace a scanner plugin: in --plugin-dir, or on a running indexer (--server).
+    /// Add or replace a plugin: in --plugin-dir, or on a running server (--server): a
+    /// scanner goes to the indexer's set, a matcher to the matcher's.
     Add {
         file: PathBuf,
         #[command(flatten)]
         remote: Remote,
     },
-    /// Remove a scanner plugin by name: from --plugin-dir, or on a running indexer.
+    /// Remove a plugin by name: from --plugin-dir, or on a running server.
     Remove {
         name: String,
+        /// `scanner` or `matcher`, when the name is in both sets.
+        #[arg(long)]
+        world: Option<String>,
         #[command(flatten)]
         remote: Remote,
     },
 }
 
-/// A running indexer's admin API.
+/// A running server's admin API.
 #[derive(clap::Args)]
 struct Remote {
-    /// The indexer's API, e.g. http://127.0.0.1:6060.
+    /// The server's API, e.g. http://127.0.0.1:6060 (an indexer, a matcher or combo).
     #[arg(long)]
     server: Option<String>,
     /// The PSK (base64, as `auth.psk.key`) that signs the `scry-admin` token.
@@ -172,10 +176,15 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             return Ok(std::process::ExitCode::SUCCESS);
         }
         Command::Plugins {
-            command: PluginsCommand::Remove { name, remote },
+            command:
+                PluginsCommand::Remove {
+                    name,
+                    world,
+                    remote,
+                },
         } => {
             let target = plugins_cli::Target::pick(remote.server, remote.psk, cli.plugin_dir)?;
-            plugins_cli::remove(target, &name).await?;
+            plugins_cli::remove(target, &name, world.as_deref()).await?;
             return Ok(std::process::ExitCode::SUCCESS);
         }
         _ => {}
@@ -184,20 +193,29 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let plugins = plugins::load(&runtime, cli.plugin_dir.as_deref())?;
     match cli.command {
         Command::Plugins { .. } => {
-            println!("{:<16} {:<8} {:<13} SHA256", "NAME", "VERSION", "KIND");
-            for plugin in &plugins {
-                let kind = scry_indexer_kind(plugin);
+            println!(
+                "{:<16} {:<8} {:<13} {:<10} SHA256",
+                "NAME", "VERSION", "KIND", "ORIGIN"
+            );
+            for loaded in &plugins.scanners {
+                let plugin = &loaded.plugin;
                 println!(
-                    "{:<16} {:<8} {:<13} {}",
-                    plugin.name, plugin.version, kind, plugin.content_hash
+                    "{:<16} {:<8} {:<13} {:<10} {}",
+                    plugin.name,
+                    plugin.version,
+                    scry_indexer_kind(plugin),
+                    loaded.origin,
+                    plugin.content_hash
                 );
             }
-            for matcher in serve_matcher::all_matchers(&runtime)?.plugins() {
+            for loaded in &plugins.matchers {
+                let matcher = &loaded.plugin;
                 println!(
-                    "{:<16} {:<8} {:<13} {}",
+                    "{:<16} {:<8} {:<13} {:<10} {}",
                     matcher.name(),
                     matcher.version(),
                     "matcher",
+                    loaded.origin,
                     matcher.content_hash
                 );
             }
@@ -208,7 +226,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Scan { path, format } => {
             let image = image::open(&path)?;
-            let scanners = Scanners::new(plugins)?;
+            let scanners = Scanners::new(plugins.scanner_plugins())?;
             let progress = progress::Progress::start();
             let report = scanners
                 .index(

@@ -1,13 +1,14 @@
 //! `scry plugins add|remove|verify|list`: on the local plugin directory, or with
-//! `--server` on a running indexer's admin API (a `scry-admin` token signed with the
-//! PSK from `--psk` / `SCRY_ADMIN_PSK`).
+//! `--server` on a running server's admin API (a `scry-admin` token signed with the
+//! PSK from `--psk` / `SCRY_ADMIN_PSK`). Scanners and matchers alike: each goes to
+//! the set of the world it implements.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use scry_config::Psk;
 use scry_config::psk::ADMIN_ISSUER;
-use scry_indexer::registry::{DEFAULT_MAX_COMPONENT, content_hash, verify};
+use scry_registry::{DEFAULT_MAX_COMPONENT, content_hash, verify};
 use scry_runtime::{Runtime, RuntimeConfig};
 
 /// Where a change goes.
@@ -34,7 +35,7 @@ impl Target {
             }
             (None, Some(dir)) => Ok(Target::Directory(dir)),
             (None, None) => {
-                bail!("say where: --server URL (a running indexer) or --plugin-dir DIR")
+                bail!("say where: --server URL (a running server) or --plugin-dir DIR")
             }
         }
     }
@@ -47,8 +48,8 @@ pub fn verify_file(file: &Path) -> anyhow::Result<()> {
     let info = verify(&runtime, &wasm, DEFAULT_MAX_COMPONENT)
         .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
     println!(
-        "{} {} {} {}",
-        info.name, info.version, info.kind, info.content_hash
+        "{} {} {} {} {}",
+        info.name, info.version, info.world, info.kind, info.content_hash
     );
     Ok(())
 }
@@ -76,15 +77,18 @@ pub async fn add(target: Target, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn remove(target: Target, name: &str) -> anyhow::Result<()> {
+pub async fn remove(target: Target, name: &str, world: Option<&str>) -> anyhow::Result<()> {
     match target {
         Target::Directory(dir) => {
-            let name = name.to_string();
-            tokio::task::spawn_blocking(move || remove_from_dir(&dir, &name)).await?
+            let (name, world) = (name.to_string(), world.map(str::to_string));
+            tokio::task::spawn_blocking(move || remove_from_dir(&dir, &name, world.as_deref()))
+                .await?
         }
         Target::Server { url, psk } => {
+            let query: Vec<(&str, &str)> = world.map(|w| ("world", w)).into_iter().collect();
             let response = reqwest::Client::new()
                 .delete(format!("{url}/admin/api/v1/plugins/{name}"))
+                .query(&query)
                 .bearer_auth(token(&psk)?)
                 .send()
                 .await
@@ -99,15 +103,21 @@ fn add_to_dir(dir: &Path, file: &Path, wasm: &[u8]) -> anyhow::Result<()> {
     let info = verify(&runtime, wasm, DEFAULT_MAX_COMPONENT)
         .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
     // Written aside and renamed: a server following the directory never reads half.
-    let dest = dir.join(format!("{}.wasm", info.name));
-    let partial = dir.join(format!(".{}.wasm.partial", info.name));
+    let dest = dir.join(format!("{}-{}.wasm", info.world, info.name));
+    let partial = dir.join(format!(".{}-{}.wasm.partial", info.world, info.name));
     std::fs::write(&partial, wasm).with_context(|| format!("writing {}", partial.display()))?;
     std::fs::rename(&partial, &dest).with_context(|| format!("writing {}", dest.display()))?;
-    println!("{} {} added as {}", info.name, info.version, dest.display());
+    println!(
+        "{} {} {} added as {}",
+        info.world,
+        info.name,
+        info.version,
+        dest.display()
+    );
     Ok(())
 }
 
-fn remove_from_dir(dir: &Path, name: &str) -> anyhow::Result<()> {
+fn remove_from_dir(dir: &Path, name: &str, world: Option<&str>) -> anyhow::Result<()> {
     let runtime = Runtime::new(RuntimeConfig::default())?;
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
@@ -115,7 +125,10 @@ fn remove_from_dir(dir: &Path, name: &str) -> anyhow::Result<()> {
             continue;
         }
         let wasm = std::fs::read(&path)?;
-        if verify(&runtime, &wasm, usize::MAX).is_ok_and(|info| info.name == name) {
+        let named = |info: &scry_registry::PluginInfo| {
+            info.name == name && world.is_none_or(|w| w == info.world)
+        };
+        if verify(&runtime, &wasm, usize::MAX).is_ok_and(|info| named(&info)) {
             std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
             println!("{name} removed ({})", path.display());
             return Ok(());
@@ -124,7 +137,7 @@ fn remove_from_dir(dir: &Path, name: &str) -> anyhow::Result<()> {
     bail!("no plugin named {name:?} in {}", dir.display())
 }
 
-/// The plugins a running indexer serves.
+/// The plugins a running server serves.
 pub async fn list_server(url: &str, psk: &str) -> anyhow::Result<()> {
     let url = url.trim_end_matches('/');
     let response = reqwest::Client::new()
@@ -135,12 +148,13 @@ pub async fn list_server(url: &str, psk: &str) -> anyhow::Result<()> {
         .with_context(|| format!("asking {url}"))?;
     let body = checked(response, url).await?;
     println!(
-        "{:<16} {:<8} {:<13} {:<10} CONTENT HASH",
-        "NAME", "VERSION", "KIND", "ORIGIN"
+        "{:<8} {:<16} {:<8} {:<13} {:<10} CONTENT HASH",
+        "WORLD", "NAME", "VERSION", "KIND", "ORIGIN"
     );
     for p in body["plugins"].as_array().into_iter().flatten() {
         println!(
-            "{:<16} {:<8} {:<13} {:<10} {}",
+            "{:<8} {:<16} {:<8} {:<13} {:<10} {}",
+            p["world"].as_str().unwrap_or_default(),
             p["name"].as_str().unwrap_or_default(),
             p["version"].as_str().unwrap_or_default(),
             p["kind"].as_str().unwrap_or_default(),
@@ -148,10 +162,11 @@ pub async fn list_server(url: &str, psk: &str) -> anyhow::Result<()> {
             p["content_hash"].as_str().unwrap_or_default()
         );
     }
-    println!(
-        "index_state {}",
-        body["index_state"].as_str().unwrap_or_default()
-    );
+    for state in ["index_state", "matcher_state"] {
+        if let Some(value) = body[state].as_str() {
+            println!("{state} {value}");
+        }
+    }
     Ok(())
 }
 
@@ -172,17 +187,18 @@ async fn checked(response: reqwest::Response, url: &str) -> anyhow::Result<serde
 
 async fn print_change(response: reqwest::Response, url: &str) -> anyhow::Result<()> {
     let body = checked(response, url).await?;
-    let changed = body["index_state_changed"].as_bool().unwrap_or(false);
+    let (state, consequence) = match body["plugin"]["world"].as_str() {
+        Some("matcher") => ("matcher_state", "changed: reports may differ"),
+        _ => ("index_state", "changed: clients re-index"),
+    };
+    let changed = body[format!("{state}_changed")].as_bool().unwrap_or(false);
     println!(
-        "{} {}: index_state {} ({})",
+        "{} {} {}: {state} {} ({})",
+        body["plugin"]["world"].as_str().unwrap_or_default(),
         body["plugin"]["name"].as_str().unwrap_or_default(),
         body["plugin"]["version"].as_str().unwrap_or_default(),
-        body["index_state"].as_str().unwrap_or_default(),
-        if changed {
-            "changed: clients re-index"
-        } else {
-            "unchanged"
-        }
+        body[state].as_str().unwrap_or_default(),
+        if changed { consequence } else { "unchanged" }
     );
     Ok(())
 }

@@ -6,11 +6,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use scry_config::{Config, Invocation, Mode};
-use scry_indexer::registry::DEFAULT_MAX_COMPONENT;
-use scry_indexer::{IndexerService, Registry, Scanners};
+use scry_indexer::{IndexerService, Scanners};
+use scry_matcher::{LiveMatchers, Matchers};
+use scry_registry::{DEFAULT_MAX_COMPONENT, Registry, ScannerWorld};
 use scry_runtime::{Runtime, RuntimeConfig};
 use scry_server::{AdminApi, AffectedApi, Metrics, Readiness, Services};
 
+use crate::plugin_watch::Registries;
+use crate::plugins::PluginSets;
 use crate::{serve_matcher, serve_notifier};
 use scry_store::Store;
 
@@ -40,35 +43,56 @@ pub async fn serve(
             .map(|dir| dir.join("components")),
         ..RuntimeConfig::default()
     })?;
-    let (indexer, affected, admin) = match mode {
+    let plugin_dir = plugin_dir.or_else(|| config.scry.plugin_dir.clone());
+    let plugins = match mode {
+        Mode::Notifier => PluginSets::default(),
+        _ => crate::plugins::load(&runtime, plugin_dir.as_deref())?,
+    };
+    let (indexer, affected, scanners) = match mode {
         Mode::Combo | Mode::Indexer => {
-            let (indexer, registry) =
-                start_indexer(&config, &runtime, plugin_dir, &metrics).await?;
+            let (indexer, registry) = start_indexer(&config, &runtime, &plugins, &metrics).await?;
             let affected = Arc::new(AffectedApi {
                 store: indexer.store().clone(),
-                matchers: serve_matcher::all_matchers(&runtime)?,
+                matchers: LiveMatchers::new(Matchers::new(plugins.matcher_plugins())),
             });
-            let admin = Arc::new(AdminApi {
-                registry,
-                max_component: DEFAULT_MAX_COMPONENT,
-            });
-            (Some(indexer), Some(affected), Some(admin))
+            (Some(indexer), Some(affected), Some(registry))
         }
         Mode::Matcher | Mode::Notifier => (None, None, None),
     };
-    let matcher = match mode {
-        Mode::Combo | Mode::Matcher => Some(
-            serve_matcher::start_matcher(
+    let (matcher, matchers) = match mode {
+        Mode::Combo | Mode::Matcher => {
+            let (api, registry) = serve_matcher::start_matcher(
                 &config,
                 mode,
                 &runtime,
+                &plugins,
                 indexer.as_ref().map(|i| i.store().clone()),
+                affected.as_ref().map(|a| a.matchers.clone()),
                 &metrics,
             )
-            .await?,
-        ),
-        _ => None,
+            .await?;
+            (Some(api), Some(registry))
+        }
+        _ => (None, None),
     };
+    let registries = Registries {
+        runtime: runtime.clone(),
+        scanners,
+        matchers,
+    };
+    if let Some(dir) = plugin_dir
+        && mode != Mode::Notifier
+    {
+        tokio::spawn(crate::plugin_watch::watch(dir, registries.clone()));
+    }
+    let admin = (registries.scanners.is_some() || registries.matchers.is_some()).then(|| {
+        Arc::new(AdminApi {
+            runtime: runtime.clone(),
+            scanners: registries.scanners,
+            matchers: registries.matchers,
+            max_component: DEFAULT_MAX_COMPONENT,
+        })
+    });
     let local = match (&affected, &matcher) {
         (Some(affected), Some(matcher)) => Some(serve_notifier::Local {
             indexer: affected.store.clone(),
@@ -114,16 +138,10 @@ pub async fn serve(
 async fn start_indexer(
     config: &Config,
     runtime: &Runtime,
-    plugin_dir: Option<PathBuf>,
+    plugins: &PluginSets,
     metrics: &Arc<Metrics>,
-) -> anyhow::Result<(Arc<IndexerService>, Arc<Registry>)> {
-    let plugin_dir = plugin_dir.or_else(|| config.scry.plugin_dir.clone());
-    let loaded = crate::plugins::load_with_sources(runtime, plugin_dir.as_deref())?;
-    let sources: Vec<(String, Arc<[u8]>)> = loaded
-        .iter()
-        .map(|l| (l.origin.to_string(), l.wasm.clone()))
-        .collect();
-    let mut scanners = Scanners::new(loaded.into_iter().map(|l| l.plugin).collect())?;
+) -> anyhow::Result<(Arc<IndexerService>, Arc<Registry<ScannerWorld>>)> {
+    let mut scanners = Scanners::new(plugins.scanner_plugins())?;
     Arc::get_mut(&mut scanners)
         .expect("not shared yet")
         .layer_concurrency = config.indexer.effective_layer_scan_concurrency();
@@ -145,35 +163,17 @@ async fn start_indexer(
             ("indexer_db_pool_idle", idle as i64),
         ]
     });
-    let indexer = Arc::new(IndexerService::new(scanners, store).await?);
+    let indexer = Arc::new(IndexerService::new(scanners, store.clone()).await?);
     let registry = Arc::new(Registry::new(
         runtime.clone(),
         indexer.clone(),
-        sources,
+        store.plugin_set(),
+        PluginSets::sources(&plugins.scanners),
         DEFAULT_MAX_COMPONENT,
     ));
-    // Plugins other processes on this database added or removed, then theirs as they come.
-    match registry.sync().await {
-        Ok(Some(swapped)) => {
-            tracing::info!(
-                index_state = swapped.index_state,
-                "stored plugin set applied"
-            )
-        }
-        Ok(None) => {}
-        Err(err) => {
-            tracing::warn!(error = %err, "stored plugin set refused; serving the built-in set")
-        }
-    }
-    tokio::spawn(registry.clone().follow(FOLLOW_PLUGINS));
-    if let Some(dir) = plugin_dir {
-        tokio::spawn(crate::plugin_watch::watch(dir, registry.clone()));
-    }
+    crate::plugin_watch::follow_database(&registry).await;
     Ok((indexer, registry))
 }
-
-/// How often an indexer looks for plugin changes made by other processes.
-const FOLLOW_PLUGINS: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// SIGINT or SIGTERM: stop accepting, let in-flight requests finish.
 async fn shutdown_signal() {

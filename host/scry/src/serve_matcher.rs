@@ -1,54 +1,40 @@
 //! The matcher half of `scry serve`: the vulnerability store, matcher plugins, the
 //! updater schedule, and where index reports come from.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use scry_config::{Config, Database, Mode};
 use scry_matcher::updates::{StatusBoard, schedule};
-use scry_matcher::{IndexReports, MatcherService, Matchers};
-use scry_runtime::Runtime;
-use scry_runtime::matcher::MatcherPlugin;
+use scry_matcher::{IndexReports, LiveMatchers, MatcherService, Matchers};
+use scry_registry::{DEFAULT_MAX_COMPONENT, MatcherTarget, MatcherWorld, Registry};
+use scry_runtime::{MatcherPlugin, Runtime};
 use scry_server::{MatcherApi, Metrics, RemoteIndexer};
 use scry_store::{Store, VulnStore};
 use scry_updaters::FetchContext;
 
-/// Every first-party matcher, as the indexer's affected-manifest lookup uses them
-/// (Clair uses all registered matchers there, whatever `matchers.names` says).
-pub fn all_matchers(runtime: &Runtime) -> anyhow::Result<Matchers> {
-    let mut plugins = Vec::new();
-    for bundled in scry_plugins::FIRST_PARTY_MATCHERS {
-        plugins.push(Arc::new(MatcherPlugin::load(
-            runtime,
-            bundled.name,
-            bundled.wasm,
-        )?));
-    }
-    Ok(Matchers::new(plugins))
-}
+use crate::plugins::PluginSets;
 
-/// The matchers `matchers.names` enables (all when unset); an unknown name is an error.
-pub fn enabled_matchers(runtime: &Runtime, config: &Config) -> anyhow::Result<Matchers> {
-    let all = all_matchers(runtime)?;
+/// The built-in matchers `matchers.names` enables (`None`: all); an unknown name is
+/// an error. Plugins added from the plugin directory or the admin API always run.
+pub fn enabled_names(
+    config: &Config,
+    all: &[Arc<MatcherPlugin>],
+) -> anyhow::Result<Option<BTreeSet<String>>> {
     let Some(names) = &config.matchers.names else {
-        return Ok(all);
+        return Ok(None);
     };
-    let mut enabled = Vec::new();
     for name in names {
-        let plugin = all
-            .plugins()
-            .iter()
-            .find(|plugin| plugin.name() == name)
-            .with_context(|| {
-                let known: Vec<&str> = all.plugins().iter().map(|p| p.name()).collect();
-                format!(
-                    "matchers.names: unknown matcher {name:?} (known: {})",
-                    known.join(", ")
-                )
-            })?;
-        enabled.push(plugin.clone());
+        if !all.iter().any(|plugin| plugin.name() == name) {
+            let known: Vec<&str> = all.iter().map(|p| p.name()).collect();
+            bail!(
+                "matchers.names: unknown matcher {name:?} (known: {})",
+                known.join(", ")
+            );
+        }
     }
-    Ok(Matchers::new(enabled))
+    Ok(Some(names.iter().cloned().collect()))
 }
 
 /// Opens a service's database: the embedded SQLite file is always migrated;
@@ -90,15 +76,28 @@ pub fn updater_sets(config: &Config) -> anyhow::Result<Vec<Arc<dyn scry_updaters
         .map_err(|err| anyhow::anyhow!("updaters.sets: {err}"))
 }
 
+/// The matcher service and the registry that swaps its plugins. `affected`: the
+/// indexer's affected-manifest set in combo mode, swapped along.
 pub async fn start_matcher(
     config: &Config,
     mode: Mode,
     runtime: &Runtime,
+    plugins: &PluginSets,
     indexer_store: Option<Store>,
+    affected: Option<Arc<LiveMatchers>>,
     metrics: &Arc<Metrics>,
-) -> anyhow::Result<Arc<MatcherApi>> {
+) -> anyhow::Result<(Arc<MatcherApi>, Arc<Registry<MatcherWorld>>)> {
     let store = open_vuln_store(config).await?;
-    let matchers = enabled_matchers(runtime, config)?;
+    let all = plugins.matcher_plugins();
+    let enabled = enabled_names(config, &all)?;
+    let enabled_plugins = plugins
+        .matchers
+        .iter()
+        .filter(|l| {
+            l.origin != "embedded" || enabled.as_ref().is_none_or(|n| n.contains(l.plugin.name()))
+        })
+        .map(|l| l.plugin.clone())
+        .collect();
     let index: Arc<dyn IndexReports> = match (mode, indexer_store) {
         (Mode::Combo, Some(store)) => Arc::new(store),
         _ => {
@@ -110,10 +109,22 @@ pub async fn start_matcher(
     };
     let service = Arc::new(MatcherService::new(
         store.clone(),
-        matchers,
+        Matchers::new(enabled_plugins),
         index,
         !config.matcher.disable_enrichment,
     ));
+    let mut target = MatcherTarget::new(&all).view(service.live_matchers().clone(), enabled);
+    if let Some(affected) = affected {
+        target = target.view(affected, None);
+    }
+    let registry = Arc::new(Registry::new(
+        runtime.clone(),
+        Arc::new(target),
+        store.plugin_set(),
+        PluginSets::sources(&plugins.matchers),
+        DEFAULT_MAX_COMPONENT,
+    ));
+    crate::plugin_watch::follow_database(&registry).await;
     let board = Arc::new(StatusBoard::default());
     metrics.register(|registry| board.register(registry));
     let sets = updater_sets(config)?;
@@ -127,8 +138,9 @@ pub async fn start_matcher(
         config.matcher.effective_period(),
         retention,
     ));
-    Ok(Arc::new(MatcherApi {
+    let api = Arc::new(MatcherApi {
         service,
         cache_age: config.matcher.effective_cache_age(),
-    }))
+    });
+    Ok((api, registry))
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use scry_config::{Config, Mode};
-use scry_matcher::Matchers;
+use scry_matcher::LiveMatchers;
 use scry_notifier::remote::Remote;
 use scry_notifier::sources::{AffectedSource, UpdateSource};
 use scry_notifier::{NotifierMetrics, NotifierService};
@@ -17,7 +17,7 @@ use crate::serve_matcher::connstring;
 /// What combo mode already has open.
 pub struct Local {
     pub indexer: Store,
-    pub matchers: Matchers,
+    pub matchers: Arc<LiveMatchers>,
     pub vulns: VulnStore,
 }
 

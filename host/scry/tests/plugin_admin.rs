@@ -6,119 +6,42 @@
 
 mod common;
 mod matcher_common;
+mod plugin_common;
 mod serve_common;
 mod template_build;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use matcher_common::{index_image, single_layer_image};
+use plugin_common::*;
 use serve_common::*;
 use template_build::build_template;
 
-const PLUGINS: &str = "/admin/api/v1/plugins";
-
-fn admin_token() -> String {
-    token("scry-admin", &psk_bytes(), 300)
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
-}
-
-async fn put(server: &Server, wasm: Vec<u8>, hash: &str) -> (u16, serde_json::Value) {
-    let resp = reqwest::Client::new()
-        .put(format!("{}{PLUGINS}", server.api))
-        .bearer_auth(admin_token())
-        .header("x-scry-content-hash", hash)
-        .body(wasm)
-        .send()
-        .await
+fn hostile(name: &str) -> Vec<u8> {
+    let (_, path) = scry_plugins::HOSTILE
+        .iter()
+        .find(|(hostile, _)| *hostile == name)
         .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    std::fs::read(path).unwrap()
 }
 
-async fn listing(server: &Server) -> serde_json::Value {
-    reqwest::Client::new()
-        .get(format!("{}{PLUGINS}", server.api))
-        .bearer_auth(admin_token())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// Index-state, index-report and report-shaped requests at `rate` per second, one task
-/// each, until stopped: (sent, failures as "status path").
-struct Load {
-    stop: Arc<AtomicBool>,
-    sent: Arc<AtomicUsize>,
-    failures: Arc<std::sync::Mutex<Vec<String>>>,
-    started: Instant,
-}
-
-impl Load {
-    fn start(server: &Server, manifest: &str, rate: f64) -> Load {
-        let load = Load {
-            stop: Arc::default(),
-            sent: Arc::default(),
-            failures: Arc::default(),
-            started: Instant::now(),
-        };
-        let (stop, sent, failures) = (load.stop.clone(), load.sent.clone(), load.failures.clone());
-        let api = server.api.clone();
-        let manifest = manifest.to_string();
-        tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
-            let mut n = 0usize;
-            while !stop.load(Ordering::Relaxed) {
-                tick.tick().await;
-                n += 1;
-                let path = match n % 3 {
-                    0 => "/indexer/api/v1/index_state".to_string(),
-                    1 => format!("/indexer/api/v1/index_report/{manifest}"),
-                    _ => format!("/matcher/api/v1/vulnerability_report/{manifest}"),
-                };
-                let (client, api, sent, failures) =
-                    (client.clone(), api.clone(), sent.clone(), failures.clone());
-                tokio::spawn(async move {
-                    sent.fetch_add(1, Ordering::Relaxed);
-                    let outcome = client
-                        .get(format!("{api}{path}"))
-                        .bearer_auth(quay_token())
-                        .send()
-                        .await;
-                    match outcome {
-                        // 202: the matcher has no vulnerability data yet, a normal answer.
-                        Ok(resp) if resp.status().is_success() => {}
-                        Ok(resp) => failures
-                            .lock()
-                            .unwrap()
-                            .push(format!("{} {path}", resp.status())),
-                        Err(err) => failures.lock().unwrap().push(format!("{err} {path}")),
-                    }
-                });
-            }
-        });
-        load
-    }
-
-    /// Stops it; returns (requests, requests per second, failures).
-    async fn finish(self) -> (usize, f64, Vec<String>) {
-        self.stop.store(true, Ordering::Relaxed);
-        let sent = self.sent.load(Ordering::Relaxed);
-        let rate = sent as f64 / self.started.elapsed().as_secs_f64();
-        // Let the last requests answer.
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        (sent, rate, self.failures.lock().unwrap().clone())
-    }
+/// Broken plugins, one per check, with the words their rejection must contain.
+fn broken() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    vec![
+        (
+            "not a component",
+            b"\0asm but not really a component".to_vec(),
+            "not a valid WebAssembly component",
+        ),
+        (
+            "wrong WIT version",
+            hostile("wrong-wit"),
+            "scry:plugin@0.2.0",
+        ),
+        ("traps in its smoke call", hostile("trap"), "smoke call"),
+        ("too large", vec![0u8; (64 << 20) + 1], "over the limit"),
+    ]
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -152,46 +75,22 @@ async fn plugins_are_swapped_under_load_and_broken_ones_rejected() {
     let state_before = before["index_state"].as_str().unwrap().to_string();
 
     // Broken plugins, each refused with its reason; the running set is untouched.
-    let trap = std::fs::read(
-        scry_plugins::HOSTILE
-            .iter()
-            .find(|(name, _)| *name == "trap")
-            .unwrap()
-            .1,
-    )
-    .unwrap();
-    let garbage = b"\0asm but not really a component".to_vec();
-    let huge = vec![0u8; (64 << 20) + 1];
-    for (what, wasm, hash, status, reason) in [
-        (
-            "not a component",
-            garbage.clone(),
-            sha256(&garbage),
-            400,
-            "not a usable scanner plugin",
-        ),
-        (
-            "wrong hash",
-            v1.clone(),
-            sha256(b"other"),
-            400,
-            "content hash mismatch",
-        ),
-        (
-            "traps in its smoke scan",
-            trap.clone(),
-            sha256(&trap),
-            400,
-            "smoke scan",
-        ),
-        (
-            "too large",
-            huge.clone(),
-            sha256(&huge),
-            413,
-            "over the limit",
-        ),
-    ] {
+    let mut cases: Vec<(&str, Vec<u8>, String, u16, &str)> = broken()
+        .into_iter()
+        .map(|(what, wasm, reason)| {
+            let status = if what == "too large" { 413 } else { 400 };
+            let hash = sha256(&wasm);
+            (what, wasm, hash, status, reason)
+        })
+        .collect();
+    cases.push((
+        "wrong hash",
+        v1.clone(),
+        sha256(b"other"),
+        400,
+        "content hash mismatch",
+    ));
+    for (what, wasm, hash, status, reason) in cases {
         let (got, body) = put(&server, wasm, &hash).await;
         assert_eq!(got, status, "{what}: {body}");
         let message = body["message"].as_str().unwrap_or_default();
@@ -208,7 +107,7 @@ async fn plugins_are_swapped_under_load_and_broken_ones_rejected() {
     let layers = LayerServer::start(&layout).await;
     let (bookworm, digests) = oci_image(&layout);
     index_image(&server, &layers, &bookworm, &digests).await;
-    let load = Load::start(&server, &bookworm, 60.0);
+    let load = Load::start(Load::reads(&server, &bookworm), 60.0);
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let (status, added) = put(&server, v1.clone(), &sha256(&v1)).await;
@@ -302,36 +201,14 @@ async fn plugins_are_swapped_under_load_and_broken_ones_rejected() {
     assert!(sent > 200, "{sent}");
 }
 
-async fn wait_for_listing(
-    server: &Server,
-    what: &str,
-    ok: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let started = Instant::now();
-    loop {
-        let listed = listing(server).await;
-        if ok(&listed) {
-            return listed;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{what}: {listed}\n{}",
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 fn has_gemspec(listed: &serde_json::Value) -> bool {
-    listed["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["name"] == "gemspec")
+    listed_plugin(listed, "gemspec").is_some()
 }
 
-/// The plugin directory is followed: a file added is checked and swapped in, a broken
-/// one is refused (logged with the reason, set unchanged), a removed one taken out.
+const FOLLOW: Duration = Duration::from_secs(20);
+
+/// The plugin directory is followed: a file added is checked and swapped in, broken
+/// ones are refused (logged with the reason, set unchanged), a removed one taken out.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_plugin_directory_is_followed() {
     let v1 = build_template(None);
@@ -344,79 +221,45 @@ async fn the_plugin_directory_is_followed() {
     let before = listing(&server).await;
     assert!(!has_gemspec(&before));
 
-    let trap = scry_plugins::HOSTILE
-        .iter()
-        .find(|(name, _)| *name == "trap")
-        .unwrap()
-        .1;
-    std::fs::copy(trap, dir.path().join("trap.wasm")).unwrap();
-    let started = Instant::now();
-    while !server.log().contains("plugin rejected") {
+    for (what, wasm, reason) in broken() {
+        let file = dir.path().join(format!("{}.wasm", what.replace(' ', "-")));
+        std::fs::write(&file, wasm).unwrap();
+        let logged = format!("path={} ", file.display());
+        until_logged(&server, &logged, FOLLOW).await;
+        let line = server
+            .log()
+            .lines()
+            .find(|line| line.contains(&logged))
+            .unwrap()
+            .to_string();
         assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{}",
-            server.log()
+            line.contains("plugin rejected") && line.contains(reason),
+            "{what}: {line}"
         );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            listing(&server).await,
+            before,
+            "{what}: a refused plugin changes nothing"
+        );
+        std::fs::remove_file(&file).unwrap();
     }
-    assert!(
-        server.log().contains("smoke scan"),
-        "the reason is logged: {}",
-        server.log()
-    );
-    assert_eq!(
-        listing(&server).await,
-        before,
-        "a refused plugin changes nothing"
-    );
 
     std::fs::copy(&v1, dir.path().join("gemspec.wasm")).unwrap();
-    let added = wait_for_listing(&server, "gemspec added", has_gemspec).await;
+    let (added, _) = wait_for_listing(&server, "gemspec added", FOLLOW, has_gemspec).await;
     assert_ne!(added["index_state"], before["index_state"]);
-    let gemspec = added["plugins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "gemspec")
-        .unwrap()
-        .clone();
+    let gemspec = listed_plugin(&added, "gemspec").unwrap();
     assert_eq!(gemspec["origin"], "directory");
+    assert_eq!(gemspec["world"], "scanner");
 
     std::fs::remove_file(dir.path().join("gemspec.wasm")).unwrap();
-    let removed = wait_for_listing(&server, "gemspec removed", |l| !has_gemspec(l)).await;
+    let (removed, _) =
+        wait_for_listing(&server, "gemspec removed", FOLLOW, |l| !has_gemspec(l)).await;
     assert_eq!(removed["index_state"], before["index_state"]);
 }
 
-async fn served_state(server: &Server) -> String {
-    let state: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/indexer/api/v1/index_state", server.api))
-        .bearer_auth(quay_token())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    state["state"].as_str().unwrap().to_string()
-}
-
-/// Waits until `server` serves `state`; returns how long that took.
-async fn until_state(server: &Server, state: &str) -> Duration {
-    let started = Instant::now();
-    while served_state(server).await != state {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "not followed within 5 s\n{}",
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    started.elapsed()
-}
-
 /// Fleet mode: the plugin set lives in the indexers' PostgreSQL; a swap on one indexer
-/// reaches the other within seconds, and a broken component written into the database
-/// is refused by every process, which keep their set.
+/// reaches the other within seconds, and broken components written into the database
+/// (one per check) are refused by every process, which keep their set.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_swap_reaches_every_indexer_on_one_postgresql() {
     let v1 = std::fs::read(build_template(None)).unwrap();
@@ -435,23 +278,44 @@ async fn a_swap_reaches_every_indexer_on_one_postgresql() {
     eprintln!("the second indexer followed in {followed:?}");
     assert!(has_gemspec(&listing(&second).await));
 
-    // Written straight into the database: a component that is not one.
-    db.execute(
-        "INSERT INTO plugin_blob (hash, wasm) VALUES ('sha256:broken', '\\x0061736d');\
-         INSERT INTO plugin_override (name, hash, origin) VALUES ('dpkg', 'sha256:broken', 'sql');\
-         UPDATE plugin_set_version SET version = version + 1",
-    );
-    for server in [&first, &second] {
-        let started = Instant::now();
-        while !server.log().contains("stored plugin set refused") {
-            assert!(
-                started.elapsed() < Duration::from_secs(5),
-                "{}",
-                server.log()
+    // Written straight into the database as another tool might: each broken kind.
+    for (n, (what, wasm, reason)) in broken().into_iter().enumerate() {
+        let hash = format!("sha256:broken{n}");
+        let refusals = |log: &str| log.matches("stored plugin set refused").count();
+        let seen = [refusals(&first.log()), refusals(&second.log())];
+        let bytes = if what == "too large" {
+            format!("decode(repeat('00', {}), 'hex')", wasm.len())
+        } else {
+            format!("'\\x{}'::bytea", hex::encode(&wasm))
+        };
+        db.execute(&format!(
+            "INSERT INTO plugin_blob (hash, wasm) VALUES ('{hash}', {bytes});\
+             INSERT INTO plugin_override (name, hash, origin) VALUES ('dpkg', '{hash}', 'sql') \
+               ON CONFLICT (name) DO UPDATE SET hash = excluded.hash;\
+             UPDATE plugin_set_version SET version = version + 1"
+        ));
+        for (server, seen) in [&first, &second].into_iter().zip(seen) {
+            let started = std::time::Instant::now();
+            while refusals(&server.log()) == seen {
+                assert!(
+                    started.elapsed() < Duration::from_secs(5),
+                    "{what}: {}",
+                    server.log()
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let log = server.log();
+            let line = log
+                .lines()
+                .rfind(|line| line.contains("stored plugin set refused"))
+                .unwrap();
+            assert!(line.contains(reason), "{what}: {line}");
+            assert_eq!(
+                served_state(server).await,
+                after,
+                "{what}: the running set stays"
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert_eq!(served_state(server).await, after, "the running set stays");
     }
     db.execute(
         "DELETE FROM plugin_override WHERE name = 'dpkg';\

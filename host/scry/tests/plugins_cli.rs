@@ -33,8 +33,32 @@ fn verify_add_and_remove_in_a_plugin_directory() {
     let template = build_template(None);
     let verified = ok(run(scry().args(["plugins", "verify"]).arg(&template)));
     assert!(
-        verified.starts_with("gemspec 1 package sha256:"),
+        verified.starts_with("gemspec 1 scanner package sha256:"),
         "{verified}"
+    );
+    // Matchers are verified the same way; a plugin for another WIT version is refused.
+    let matchers = tempfile::tempdir().unwrap();
+    let debian = scry_plugins::FIRST_PARTY_MATCHERS
+        .iter()
+        .find(|m| m.name == "debian")
+        .unwrap();
+    let debian_file = matchers.path().join("debian.wasm");
+    std::fs::write(&debian_file, debian.wasm).unwrap();
+    let verified = ok(run(scry().args(["plugins", "verify"]).arg(&debian_file)));
+    assert!(
+        verified.starts_with("debian-matcher 1 matcher matcher sha256:"),
+        "{verified}"
+    );
+    let wrong_wit = scry_plugins::HOSTILE
+        .iter()
+        .find(|(name, _)| *name == "wrong-wit")
+        .unwrap()
+        .1;
+    let refused = failed(run(scry().args(["plugins", "verify", wrong_wit])));
+    assert!(
+        refused.contains("built for WIT scry:plugin@0.2.0")
+            && refused.contains("this host supports scry:plugin@0.1.0"),
+        "{refused}"
     );
     let trap = scry_plugins::HOSTILE
         .iter()
@@ -42,14 +66,14 @@ fn verify_add_and_remove_in_a_plugin_directory() {
         .unwrap()
         .1;
     let refused = failed(run(scry().args(["plugins", "verify", trap])));
-    assert!(refused.contains("smoke scan"), "{refused}");
+    assert!(refused.contains("smoke call"), "{refused}");
 
     let dir = tempfile::tempdir().unwrap();
     let dir_arg = dir.path().to_str().unwrap();
     ok(run(scry()
         .args(["--plugin-dir", dir_arg, "plugins", "add"])
         .arg(&template)));
-    assert!(dir.path().join("gemspec.wasm").exists());
+    assert!(dir.path().join("scanner-gemspec.wasm").exists());
     let refused = failed(run(scry().args([
         "--plugin-dir",
         dir_arg,
@@ -57,7 +81,7 @@ fn verify_add_and_remove_in_a_plugin_directory() {
         "add",
         trap,
     ])));
-    assert!(refused.contains("smoke scan"), "{refused}");
+    assert!(refused.contains("smoke call"), "{refused}");
     let listed = ok(run(scry().args([
         "--plugin-dir",
         dir_arg,
@@ -76,7 +100,7 @@ fn verify_add_and_remove_in_a_plugin_directory() {
         "remove",
         "gemspec",
     ])));
-    assert!(!dir.path().join("gemspec.wasm").exists());
+    assert!(!dir.path().join("scanner-gemspec.wasm").exists());
     let missing = failed(run(scry().args([
         "--plugin-dir",
         dir_arg,
@@ -104,13 +128,20 @@ async fn add_list_and_remove_on_a_running_server() {
     assert!(
         listed
             .lines()
-            .any(|l| l.starts_with("gemspec ") && l.contains(" api ")),
+            .any(|l| l.starts_with("scanner  gemspec ") && l.contains(" api ")),
         "{listed}"
     );
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("matcher  debian-matcher ")),
+        "{listed}"
+    );
+    assert!(listed.contains("\nmatcher_state "), "{listed}");
     let removed = ok(run(scry()
         .args(["plugins", "remove", "gemspec"])
         .args(remote)));
-    assert!(removed.starts_with("gemspec 1:"), "{removed}");
+    assert!(removed.starts_with("scanner gemspec 1:"), "{removed}");
     let wrong_key = ["--server", server.api.as_str(), "--psk", "d3Jvbmcta2V5"];
     let refused = failed(run(scry().args(["plugins", "list"]).args(wrong_key)));
     assert!(refused.contains("401"), "{refused}");

@@ -1,20 +1,27 @@
 //! `/admin/api/v1/plugins`: list, add (upload a `.wasm` with its content hash) and
-//! remove scanner plugins on a running indexer. Only tokens from the admin issuer
-//! (`scry-admin`) get in: a Quay token is authenticated but forbidden (403).
+//! remove plugins on a running server, scanners on an indexer and matchers on a
+//! matcher (both in combo mode). An upload goes to the set of the world it implements.
+//! Only tokens from the admin issuer (`scry-admin`) get in: a Quay token is
+//! authenticated but forbidden (403).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use scry_config::Psk;
 use scry_config::psk::ADMIN_ISSUER;
-use scry_indexer::registry::{Change, PluginInfo, Registry, Rejection};
-use serde::Serialize;
+use scry_registry::{
+    Change, MatcherWorld, PluginKind, Registry, Rejection, ScannerWorld, content_hash,
+    world_of_upload,
+};
+use scry_runtime::{Runtime, World};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 
@@ -22,34 +29,12 @@ use crate::error::ApiError;
 pub const CONTENT_HASH_HEADER: &str = "x-scry-content-hash";
 
 pub struct AdminApi {
-    pub registry: Arc<Registry>,
+    pub runtime: Runtime,
+    /// The indexer's scanner set (indexer and combo modes).
+    pub scanners: Option<Arc<Registry<ScannerWorld>>>,
+    /// The matcher's matcher set (matcher and combo modes).
+    pub matchers: Option<Arc<Registry<MatcherWorld>>>,
     pub max_component: usize,
-}
-
-#[derive(Serialize)]
-struct Listing {
-    plugins: Vec<PluginInfo>,
-    index_state: String,
-}
-
-/// What a change did; `index_state_changed` tells whether Quay will re-index.
-#[derive(Serialize)]
-struct Changed {
-    plugin: PluginInfo,
-    previous_index_state: String,
-    index_state: String,
-    index_state_changed: bool,
-}
-
-impl From<Change> for Changed {
-    fn from(change: Change) -> Changed {
-        Changed {
-            index_state_changed: change.swapped.state_changed(),
-            plugin: change.plugin,
-            previous_index_state: change.swapped.previous_state,
-            index_state: change.swapped.index_state,
-        }
-    }
 }
 
 /// The admin routes behind their own token check (`psk` accepts any of Scry's issuers;
@@ -89,12 +74,32 @@ pub fn router(api: Arc<AdminApi>, psk: Psk) -> Router {
         }))
 }
 
+/// Every plugin this process runs, with each set's state.
 async fn list(State(api): State<Arc<AdminApi>>) -> Response {
-    let listing = Listing {
-        plugins: api.registry.list().await,
-        index_state: api.registry.index_state(),
-    };
+    let mut plugins = Vec::new();
+    let mut listing = Map::new();
+    if let Some(scanners) = &api.scanners {
+        plugins.extend(scanners.list().await);
+        listing.insert(ScannerWorld::STATE.into(), scanners.state().into());
+    }
+    if let Some(matchers) = &api.matchers {
+        plugins.extend(matchers.list().await);
+        listing.insert(MatcherWorld::STATE.into(), matchers.state().into());
+    }
+    listing.insert("plugins".into(), json!(plugins));
     axum::Json(listing).into_response()
+}
+
+/// What a change did, with the set's state before and after under its own name
+/// (`index_state_changed` tells whether Quay will re-index).
+fn changed<K: PluginKind>(change: Change) -> Value {
+    let state = K::STATE;
+    json!({
+        "plugin": change.plugin,
+        format!("previous_{state}"): change.swapped.previous_state,
+        state: change.swapped.state,
+        format!("{state}_changed"): change.swapped.state_changed(),
+    })
 }
 
 async fn add(
@@ -109,28 +114,119 @@ async fn add(
             ApiError::bad_request(format!(
                 "{CONTENT_HASH_HEADER}: required (sha256:<hex> of the body)"
             ))
-        })?;
-    let change = api
-        .registry
-        .add(body.to_vec(), declared, "api")
+        })?
+        .to_string();
+    let wasm = body.to_vec();
+    let world = detect(&api, &wasm).await?;
+    let body = match world {
+        World::Scanner => {
+            let registry = served(&api.scanners, world)?;
+            changed::<ScannerWorld>(added(registry, wasm, &declared).await?)
+        }
+        World::Matcher => {
+            let registry = served(&api.matchers, world)?;
+            changed::<MatcherWorld>(added(registry, wasm, &declared).await?)
+        }
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+async fn added<K: PluginKind>(
+    registry: &Registry<K>,
+    wasm: Vec<u8>,
+    declared: &str,
+) -> Result<Change, ApiError> {
+    let change = registry
+        .add(wasm, declared, "api")
         .await
         .map_err(rejected)?;
     tracing::info!(
+        world = K::WORLD.as_str(),
         plugin = change.plugin.name,
         version = change.plugin.version,
-        index_state_changed = change.swapped.state_changed(),
+        state_changed = change.swapped.state_changed(),
         "plugin added"
     );
-    Ok(axum::Json(Changed::from(change)).into_response())
+    Ok(change)
+}
+
+/// Which world the upload implements, after its size (compiling it, off the async
+/// threads).
+async fn detect(api: &AdminApi, wasm: &[u8]) -> Result<World, ApiError> {
+    let (runtime, max) = (api.runtime.clone(), api.max_component);
+    let bytes = wasm.to_vec();
+    let label = format!("upload {}", content_hash(wasm));
+    tokio::task::spawn_blocking(move || world_of_upload(&runtime, &label, &bytes, max))
+        .await
+        .map_err(|err| ApiError::internal(err.to_string()))?
+        .map_err(rejected)
+}
+
+fn served<K: PluginKind>(
+    registry: &Option<Arc<Registry<K>>>,
+    world: World,
+) -> Result<&Registry<K>, ApiError> {
+    registry.as_deref().ok_or_else(|| {
+        let service = match world {
+            World::Scanner => "an indexer",
+            World::Matcher => "a matcher",
+        };
+        rejected(Rejection::NotServed(format!(
+            "the upload is a {} plugin and this process runs no {}s; send it to {service}",
+            world.as_str(),
+            world.as_str()
+        )))
+    })
+}
+
+#[derive(Deserialize)]
+struct RemoveQuery {
+    /// `scanner` or `matcher`, when a name is in both sets.
+    world: Option<String>,
 }
 
 async fn remove(
     State(api): State<Arc<AdminApi>>,
     Path(name): Path<String>,
+    Query(query): Query<RemoveQuery>,
 ) -> Result<Response, ApiError> {
-    let change = api.registry.remove(&name, "api").await.map_err(rejected)?;
-    tracing::info!(plugin = change.plugin.name, "plugin removed");
-    Ok(axum::Json(Changed::from(change)).into_response())
+    let wanted = |world: World| query.world.as_deref().is_none_or(|w| w == world.as_str());
+    if let Some(world) = &query.world
+        && world != "scanner"
+        && world != "matcher"
+    {
+        return Err(ApiError::bad_request(format!(
+            "world: {world:?} is neither scanner nor matcher"
+        )));
+    }
+    let scanner = match &api.scanners {
+        Some(r) if wanted(World::Scanner) && r.has(&name).await => Some(r),
+        _ => None,
+    };
+    let matcher = match &api.matchers {
+        Some(r) if wanted(World::Matcher) && r.has(&name).await => Some(r),
+        _ => None,
+    };
+    let body = match (scanner, matcher) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "{name:?} names a scanner and a matcher; add ?world=scanner or ?world=matcher"
+                ),
+            ));
+        }
+        (Some(registry), None) => changed::<ScannerWorld>(removed(registry, &name).await?),
+        (None, Some(registry)) => changed::<MatcherWorld>(removed(registry, &name).await?),
+        (None, None) => return Err(rejected(Rejection::Unknown(name))),
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+async fn removed<K: PluginKind>(registry: &Registry<K>, name: &str) -> Result<Change, ApiError> {
+    let change = registry.remove(name, "api").await.map_err(rejected)?;
+    tracing::info!(world = K::WORLD.as_str(), plugin = name, "plugin removed");
+    Ok(change)
 }
 
 fn rejected(rejection: Rejection) -> ApiError {

@@ -41,7 +41,8 @@ pub struct Services {
     pub matcher: Option<Arc<MatcherApi>>,
     /// Present when the notifier runs here with a delivery mechanism.
     pub notifier: Option<Arc<NotifierService>>,
-    /// Plugin changes on a running indexer; served only with a PSK (admin tokens).
+    /// Plugin changes on a running indexer or matcher; served only with a PSK (admin
+    /// tokens).
     pub admin: Option<Arc<AdminApi>>,
     pub psk: Option<Psk>,
     /// Index requests served at once; more get 429. `None` is unlimited.

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use scry_matcher::{MatcherService, Matchers, ReportOutcome};
+use scry_matcher::{LiveMatchers, MatcherService, ReportOutcome};
 use scry_model::{AffectedManifestsRequest, Digest, UpdateKind};
 use scry_store::Store;
 
@@ -28,7 +28,8 @@ pub struct MatcherApi {
 /// The affected-manifest route's state: the indexer's store and the matchers that judge.
 pub struct AffectedApi {
     pub store: Store,
-    pub matchers: Matchers,
+    /// Replaced whole when matcher plugins change.
+    pub matchers: Arc<LiveMatchers>,
 }
 
 fn json_body(
@@ -182,9 +183,12 @@ pub async fn affected_manifests(
     let request: AffectedManifestsRequest = serde_json::from_slice(&body).map_err(|err| {
         ApiError::bad_request(format!("failed to deserialize vulnerabilities: {err}"))
     })?;
-    let affected =
-        scry_matcher::affected_manifests(&api.store, &api.matchers, request.vulnerabilities)
-            .await
-            .map_err(|err| ApiError::internal(err.to_string()))?;
+    let affected = scry_matcher::affected_manifests(
+        &api.store,
+        &api.matchers.current(),
+        request.vulnerabilities,
+    )
+    .await
+    .map_err(|err| ApiError::internal(err.to_string()))?;
     Ok(json_body(StatusCode::OK, AFFECTED_TYPE, &affected))
 }

@@ -2,9 +2,10 @@
 //! reverse lookup, called in-process instead of over HTTP.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use scry_matcher::Matchers;
+use scry_matcher::LiveMatchers;
 use scry_model::{AffectedManifests, UpdateDiff, UpdateKind, UpdateOperation, Vulnerability};
 use scry_notifier::sources::{AffectedSource, UpdateSource};
 use scry_store::{Store, VulnStore};
@@ -39,7 +40,7 @@ impl UpdateSource for LocalUpdates {
 
 pub struct LocalAffected {
     pub store: Store,
-    pub matchers: Matchers,
+    pub matchers: Arc<LiveMatchers>,
 }
 
 impl AffectedSource for LocalAffected {
@@ -48,9 +49,13 @@ impl AffectedSource for LocalAffected {
         vulnerabilities: &'a [Vulnerability],
     ) -> BoxFuture<'a, Result<AffectedManifests, String>> {
         Box::pin(async move {
-            scry_matcher::affected_manifests(&self.store, &self.matchers, vulnerabilities.to_vec())
-                .await
-                .map_err(|err| err.to_string())
+            scry_matcher::affected_manifests(
+                &self.store,
+                &self.matchers.current(),
+                vulnerabilities.to_vec(),
+            )
+            .await
+            .map_err(|err| err.to_string())
         })
     }
 }

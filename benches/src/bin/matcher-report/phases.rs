@@ -29,7 +29,7 @@ pub async fn measure(
     let matchers = service.matchers().clone();
     let cold = MatcherService::new(
         vuln_store.clone(),
-        matchers.clone(),
+        (*matchers).clone(),
         std::sync::Arc::new(index_store.clone()),
         true,
     )

@@ -60,3 +60,92 @@ fn versioned_copy(root: &Path, version: &str) -> PathBuf {
     std::fs::write(dir.join("src/lib.rs"), bumped).unwrap();
     dir.join("Cargo.toml")
 }
+
+/// A new build of the first-party plugin in `plugins/<crate_dir>` that reports
+/// `version`, built standalone (its own workspace and target directory) as an operator
+/// would build a fix or an upgrade. `opt_level` ("s", "z", "2"...) is its code
+/// generation: two builds of one version at different levels are different components
+/// with the same identity, as a fix is.
+pub fn build_first_party(crate_dir: &str, version: &str, opt_level: &str) -> PathBuf {
+    let root = std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
+    let source = root.join("plugins").join(crate_dir);
+    let tag = format!("{}-{version}-{opt_level}", crate_dir.replace('/', "-"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plugin-{tag}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_tree(&source.join("src"), &dir.join("src"));
+    let sdk = root.join("sdk");
+    let cargo = std::fs::read_to_string(source.join("Cargo.toml")).unwrap();
+    let mut standalone = String::new();
+    for line in cargo.lines() {
+        let line = match line.trim() {
+            "version.workspace = true" => "version = \"0.1.0\"".to_string(),
+            "edition.workspace = true" => "edition = \"2024\"".to_string(),
+            "rust-version.workspace = true" => "rust-version = \"1.95\"".to_string(),
+            "license.workspace = true" => "license = \"Apache-2.0\"".to_string(),
+            "scry-sdk.workspace = true" => format!(
+                "scry-sdk = {{ path = \"{}\", features = [\"scanner\"] }}",
+                sdk.display()
+            ),
+            l if l.starts_with("scry-sdk = { path =") => l.replacen(
+                &l[l.find('"').unwrap()..l.find(',').unwrap()],
+                &format!("\"{}\"", sdk.display()),
+                1,
+            ),
+            _ => line.to_string(),
+        };
+        standalone.push_str(&line);
+        standalone.push('\n');
+    }
+    standalone.push_str(&format!(
+        "\n[workspace]\n\n[profile.release]\nopt-level = \"{opt_level}\"\nstrip = true\n"
+    ));
+    std::fs::write(dir.join("Cargo.toml"), standalone).unwrap();
+    std::fs::copy(root.join("plugins/Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let lib = dir.join("src/lib.rs");
+    let code = std::fs::read_to_string(&lib).unwrap();
+    let bumped = code.replacen(
+        "const VERSION: &str = \"1\";",
+        &format!("const VERSION: &str = \"{version}\";"),
+        1,
+    );
+    assert_ne!(code, bumped, "{crate_dir}: the VERSION line moved");
+    std::fs::write(&lib, bumped).unwrap();
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plugin-target-{tag}"));
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("running cargo");
+    assert!(status.success(), "building {crate_dir} {version}");
+    let package = cargo
+        .lines()
+        .find_map(|l| l.strip_prefix("name = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .unwrap()
+        .replace('-', "_");
+    target_dir.join(format!("wasm32-wasip2/release/{package}.wasm"))
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}

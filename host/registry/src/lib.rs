@@ -1,0 +1,21 @@
+//! The live plugin sets as operators change them, for both plugin worlds: scanners
+//! (the indexer's) and matchers (the matcher's).
+//!
+//! A plugin is compiled and checked off the request path (size, declared content hash,
+//! a component of the supported WIT version and the right world that names itself, a
+//! smoke call), recorded in the service's database so every process on it follows,
+//! then the whole set is rebuilt and swapped in at once. A rejected plugin leaves the
+//! running set as it was.
+//!
+//! Invariants: a set is only ever installed whole (no request sees half a change);
+//! every component installed passed the checks in this process, whether it came from
+//! an upload, the plugin directory or the database.
+#![forbid(unsafe_code)]
+
+mod check;
+mod kinds;
+mod registry;
+
+pub use check::{DEFAULT_MAX_COMPONENT, Rejection, content_hash, verify, world_of_upload};
+pub use kinds::{Installed, MatcherTarget, MatcherWorld, PluginKind, ScannerWorld, Target};
+pub use registry::{Change, PluginInfo, Registry, Swapped};
