@@ -6,7 +6,8 @@ use std::sync::Arc;
 use scry_runtime::Runtime;
 use scry_store::{PluginOverride, PluginSet};
 use serde::Serialize;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Notify};
+use tokio::task::JoinHandle;
 
 use crate::check::{Rejection, check_size, content_hash, load_checked};
 use crate::kinds::{Installed, PluginKind, Target};
@@ -216,11 +217,26 @@ impl<K: PluginKind> Registry<K> {
         }
     }
 
-    /// Follows other processes' changes every `every`, until the task is dropped.
+    /// Follows other processes' changes until the task is dropped: at once when the
+    /// database announces one (PostgreSQL), and every `every` regardless, in case an
+    /// announcement was missed or the database cannot make them.
     pub async fn follow(self: Arc<Self>, every: std::time::Duration) {
         let world = K::WORLD.as_str();
+        let wake = Arc::new(Notify::new());
+        let listener = {
+            let (set, wake) = (self.set.clone(), wake.clone());
+            tokio::spawn(async move {
+                if let Err(err) = set.listen(wake).await {
+                    tracing::warn!(world, error = %err, "not hearing plugin changes; polling only");
+                }
+            })
+        };
+        let _stop_listening = AbortOnDrop(listener);
         loop {
-            tokio::time::sleep(every).await;
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(every) => {}
+            }
             match self.sync().await {
                 Ok(None) => {}
                 Ok(Some(swapped)) => tracing::info!(
@@ -322,5 +338,14 @@ impl<K: PluginKind> Registry<K> {
         live.entries = entries;
         live.version = version;
         Ok(swapped)
+    }
+}
+
+/// Stops the listening task when the follower stops.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -29,7 +29,8 @@ fn plugins_list_shows_the_first_party_plugins_with_hashes() {
             .unwrap_or_else(|| panic!("{name} in {text}"));
         let fields: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(fields[2], kind, "{line}");
-        assert_eq!(fields[3].len(), 64, "sha256 hex: {line}");
+        assert_eq!(fields[3], "embedded", "{line}");
+        assert_eq!(fields[4].len(), 64, "sha256 hex: {line}");
     }
 }
 

@@ -46,7 +46,8 @@ pub fn router(api: Arc<AdminApi>, psk: Psk) -> Router {
         .route("/admin/api/v1/plugins/{name}", delete(remove))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(api)
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
+        // route_layer: only the admin routes; other paths keep their own 404.
+        .route_layer(middleware::from_fn(move |request: Request, next: Next| {
             let psk = psk.clone();
             async move {
                 let authorization = request

@@ -2,12 +2,19 @@
 //! addressed components, the override per plugin name (added, replaced or removed),
 //! and one version number bumped by every change so followers poll a single row.
 //! The indexer's scanners and the matcher's matchers keep separate tables (the
-//! matcher's are prefixed `matcher_`), so both can live in one database.
+//! matcher's are prefixed `matcher_`), so both can live in one database. On
+//! PostgreSQL every change is also announced (NOTIFY `<prefix>plugin_set`), so
+//! followers hear it at once instead of at their next poll.
 
+use std::sync::Arc;
+
+use sqlx::postgres::PgListener;
 use sqlx::{
     ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Postgres, Row, Sqlite,
     Type,
 };
+
+use tokio::sync::Notify;
 
 use crate::error::{Context, StoreError};
 
@@ -85,6 +92,24 @@ impl PluginSet {
     pub async fn remove(&self, name: &str, origin: &str) -> Result<(), StoreError> {
         with_tables!(self, tables => tables.put_override(name, None, origin).await)
     }
+
+    /// Wakes `wake` whenever a process records a change, until the connection fails
+    /// for good (PostgreSQL's LISTEN; a lost connection is re-opened, and changes made
+    /// meanwhile are only seen at the next poll). On SQLite it returns at once: the
+    /// file has one process, and polling is all there is.
+    pub async fn listen(&self, wake: Arc<Notify>) -> Result<(), StoreError> {
+        let Backend::Postgres(tables) = &self.backend else {
+            return Ok(());
+        };
+        let channel = tables.channel();
+        let what = || format!("listening on {channel}");
+        let mut listener = PgListener::connect_with(&tables.pool).await.context(what)?;
+        listener.listen(&channel).await.context(what)?;
+        loop {
+            listener.recv().await.context(what)?;
+            wake.notify_one();
+        }
+    }
 }
 
 struct Tables<DB: Database> {
@@ -119,6 +144,11 @@ where
     Vec<u8>: for<'r> Decode<'r, DB> + Type<DB>,
     i64: for<'r> Decode<'r, DB> + Type<DB>,
 {
+    /// The NOTIFY channel of this set.
+    fn channel(&self) -> String {
+        format!("{}plugin_set", self.prefix)
+    }
+
     fn new(pool: Pool<DB>, begin: &'static str, prefix: &'static str) -> Self {
         Tables {
             pool,
@@ -207,6 +237,13 @@ where
         .execute(&mut *tx)
         .await
         .context(what)?;
+        if DB::NAME == "PostgreSQL" {
+            // Delivered when the transaction commits.
+            sqlx::query(sqlx::AssertSqlSafe(format!("NOTIFY {}", self.channel())))
+                .execute(&mut *tx)
+                .await
+                .context(what)?;
+        }
         tx.commit().await.context(what)
     }
 }

@@ -4,12 +4,17 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use scry_store::PluginOverride;
 use scry_store::testing::TestDb;
+use tokio::sync::Notify;
 
 both_backends!(
     overrides_follow_every_change,
     scanner_and_matcher_sets_share_one_database,
+    changes_are_announced_on_postgresql,
 );
 
 fn entry(name: &str, hash: Option<&str>, origin: &str) -> PluginOverride {
@@ -83,4 +88,39 @@ async fn scanner_and_matcher_sets_share_one_database(db: &TestDb) {
     );
     assert_eq!(matchers.blob("sha256:aa").await.unwrap(), None);
     assert_eq!(scanners.blob("sha256:bb").await.unwrap(), None);
+}
+
+async fn changes_are_announced_on_postgresql(db: &TestDb) {
+    let scanners = db.store().await.plugin_set();
+    let wake = Arc::new(Notify::new());
+    let listening = tokio::spawn({
+        let (set, wake) = (scanners.clone(), wake.clone());
+        async move { set.listen(wake).await }
+    });
+    if !db.conn().starts_with("postgres") {
+        // One process per SQLite file: nothing to hear, so it returns and followers poll.
+        let done = tokio::time::timeout(Duration::from_secs(5), listening).await;
+        assert!(done.unwrap().unwrap().is_ok());
+        return;
+    }
+    // Let LISTEN take effect before the first change.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let other_process = db.store().await.plugin_set();
+    other_process
+        .put("dpkg", "sha256:aa", b"\0asm", "api")
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), wake.notified())
+        .await
+        .expect("a change on another connection is heard");
+    // The matcher's set has its own channel.
+    db.vuln_store()
+        .await
+        .plugin_set()
+        .remove("debian-matcher", "api")
+        .await
+        .unwrap();
+    let heard = tokio::time::timeout(Duration::from_millis(500), wake.notified()).await;
+    assert!(heard.is_err(), "a matcher change woke the scanner set");
+    listening.abort();
 }
