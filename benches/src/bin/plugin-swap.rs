@@ -4,7 +4,7 @@
 //! with `cargo build --release --target wasm32-wasip2 --manifest-path
 //! sdk/template/Cargo.toml`) and removes it again, `--reps` times: time until the first
 //! serves the new index_state (the upload's answer) and until the second does
-//! (following every second). Then request latency on the first indexer's API
+//! (woken by NOTIFY, polling every second besides). Then request latency on the first indexer's API
 //! (`GET index_state`, open loop) before a swap and across one.
 
 #[path = "matcher-report/load.rs"]
@@ -169,7 +169,7 @@ fn markdown(
     let mut out = results::header("plugin-swap", load_before);
     writeln!(
         out,
-        "- Two indexers (own store pools, registries and followers polling every {} s) on one PostgreSQL database, in one process; the plugin is added to and removed from the first through its registry (the admin API's path), {} times each. Latency: open loop, {} req/s of `GET /indexer/api/v1/index_state` on the first indexer's routes for 5 s, then 5 s during which a swap lands (at 1.5 s).\n",
+        "- Two indexers (own store pools, registries and followers that hear PostgreSQL's NOTIFY and poll every {} s besides) on one PostgreSQL database, in one process; the plugin is added to and removed from the first through its registry (the admin API's path), {} times each. Latency: open loop, {} req/s of `GET /indexer/api/v1/index_state` on the first indexer's routes for 5 s, then 5 s during which a swap lands (at 1.5 s).\n",
         FOLLOW.as_secs(),
         args.reps,
         args.rate
