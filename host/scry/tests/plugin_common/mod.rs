@@ -196,6 +196,17 @@ impl Load {
         ]
     }
 
+    /// Stops it and asserts that no request failed and the rate held `min_rate`.
+    pub async fn finish_cleanly(self, min_rate: f64) {
+        let (sent, rate, failures) = self.finish().await;
+        assert!(
+            failures.is_empty(),
+            "{} of {sent} requests failed: {failures:?}",
+            failures.len()
+        );
+        assert!(rate >= min_rate, "the load was only {rate:.1} req/s");
+    }
+
     /// Stops it; returns (requests, requests per second, failures).
     pub async fn finish(self) -> (usize, f64, Vec<String>) {
         self.stop.store(true, Ordering::Relaxed);

@@ -16,7 +16,17 @@ pub fn build_template(version: Option<&str>) -> PathBuf {
         None => root.join("sdk/template/Cargo.toml"),
         Some(version) => versioned_copy(&root, version),
     };
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    assert!(
+        cargo_build_wasm(&manifest, &target_dir),
+        "the template plugin builds with plain cargo"
+    );
+    target_dir.join("wasm32-wasip2/release/gemspec_scanner.wasm")
+}
+
+/// `cargo build --release --target wasm32-wasip2` of `manifest` into `target_dir`, as
+/// an author would run it (none of this build's flags or target directory leak in).
+fn cargo_build_wasm(manifest: &Path, target_dir: &Path) -> bool {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args([
             "build",
             "--release",
@@ -24,19 +34,15 @@ pub fn build_template(version: Option<&str>) -> PathBuf {
             "wasm32-wasip2",
             "--manifest-path",
         ])
-        .arg(&manifest)
+        .arg(manifest)
         .arg("--target-dir")
-        .arg(&target_dir)
+        .arg(target_dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
         .status()
-        .expect("running cargo");
-    assert!(
-        status.success(),
-        "the template plugin builds with plain cargo"
-    );
-    target_dir.join("wasm32-wasip2/release/gemspec_scanner.wasm")
+        .expect("running cargo")
+        .success()
 }
 
 /// The template in `CARGO_TARGET_TMPDIR/template-<version>`, reporting `version`.
@@ -111,23 +117,10 @@ pub fn build_first_party(crate_dir: &str, version: &str, opt_level: &str) -> Pat
     assert_ne!(code, bumped, "{crate_dir}: the VERSION line moved");
     std::fs::write(&lib, bumped).unwrap();
     let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plugin-target-{tag}"));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .expect("running cargo");
-    assert!(status.success(), "building {crate_dir} {version}");
+    assert!(
+        cargo_build_wasm(&dir.join("Cargo.toml"), &target_dir),
+        "building {crate_dir} {version}"
+    );
     let package = cargo
         .lines()
         .find_map(|l| l.strip_prefix("name = \""))
