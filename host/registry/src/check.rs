@@ -22,8 +22,14 @@ pub enum Rejection {
     HashMismatch { declared: String, actual: String },
     #[error("not a usable {world} plugin: {why}")]
     Invalid { world: &'static str, why: String },
-    #[error("{0}")]
-    NotServed(String),
+    #[error(
+        "the upload is a {w} plugin and this process runs no {w}s; send it to {to}",
+        w = .0.as_str(),
+        to = serving(*.0)
+    )]
+    NotServed(World),
+    #[error("{0:?} names a scanner and a matcher; say which (world=scanner or world=matcher)")]
+    Ambiguous(String),
     #[error("plugin {0} failed its smoke call: {1}")]
     SmokeFailed(String, String),
     #[error("plugin {name} identifies itself as {claimed:?}")]
@@ -37,6 +43,29 @@ pub enum Rejection {
 /// `sha256:<hex>` of `wasm`.
 pub fn content_hash(wasm: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(wasm)))
+}
+
+/// The service that runs plugins of `world`.
+fn serving(world: World) -> &'static str {
+    match world {
+        World::Scanner => "an indexer",
+        World::Matcher => "a matcher",
+    }
+}
+
+/// An upload's size, then its declared content hash (`sha256:<hex>` or bare hex);
+/// returns the actual `sha256:<hex>`. Cheap checks, before anything is compiled.
+pub(crate) fn check_upload(wasm: &[u8], declared: &str, max: usize) -> Result<String, Rejection> {
+    check_size("the component", wasm, max)?;
+    let actual = content_hash(wasm);
+    let declared = declared.trim();
+    if declared != actual && format!("sha256:{declared}") != actual {
+        return Err(Rejection::HashMismatch {
+            declared: declared.to_string(),
+            actual,
+        });
+    }
+    Ok(actual)
 }
 
 pub(crate) fn check_size(what: &str, wasm: &[u8], max: usize) -> Result<(), Rejection> {
@@ -67,16 +96,8 @@ pub(crate) fn load_checked<K: PluginKind>(
     Ok(plugin)
 }
 
-/// Which world an upload implements, after its size: the admin API and the plugin
-/// directory route each plugin to the registry of its world with this. Blocking
-/// (compiles).
-pub fn world_of_upload(
-    runtime: &Runtime,
-    label: &str,
-    wasm: &[u8],
-    max_component: usize,
-) -> Result<World, Rejection> {
-    check_size("the component", wasm, max_component)?;
+/// Which of the worlds `wasm` implements. Blocking (compiles).
+pub(crate) fn world(runtime: &Runtime, label: &str, wasm: &[u8]) -> Result<World, Rejection> {
     world_of(runtime, label, wasm).map_err(|err| Rejection::Invalid {
         world: "scry",
         why: err.failure.to_string(),
@@ -91,16 +112,15 @@ pub fn verify(
     wasm: &[u8],
     max_component: usize,
 ) -> Result<PluginInfo, Rejection> {
-    Ok(
-        match world_of_upload(runtime, "the component", wasm, max_component)? {
-            World::Scanner => {
-                let plugin = load_checked::<ScannerWorld>(runtime, "the component", wasm)?;
-                info::<ScannerWorld>(&plugin, "file", wasm)
-            }
-            World::Matcher => {
-                let plugin = load_checked::<MatcherWorld>(runtime, "the component", wasm)?;
-                info::<MatcherWorld>(&plugin, "file", wasm)
-            }
-        },
-    )
+    check_size("the component", wasm, max_component)?;
+    Ok(match world(runtime, "the component", wasm)? {
+        World::Scanner => {
+            let plugin = load_checked::<ScannerWorld>(runtime, "the component", wasm)?;
+            info::<ScannerWorld>(&plugin, "file", content_hash(wasm))
+        }
+        World::Matcher => {
+            let plugin = load_checked::<MatcherWorld>(runtime, "the component", wasm)?;
+            info::<MatcherWorld>(&plugin, "file", content_hash(wasm))
+        }
+    })
 }

@@ -180,12 +180,7 @@ impl Target<MatcherWorld> for MatcherTarget {
         for (live, enabled) in &self.views {
             let kept = plugins
                 .iter()
-                .filter(|p| {
-                    p.info.origin != "embedded"
-                        || enabled
-                            .as_ref()
-                            .is_none_or(|names| names.contains(&p.info.name))
-                })
+                .filter(|p| runs(enabled.as_ref(), &p.info.origin, &p.info.name))
                 .map(|p| p.plugin.clone())
                 .collect();
             live.replace(Matchers::new(kept));
@@ -202,6 +197,12 @@ impl Target<MatcherWorld> for MatcherTarget {
             })
         })
     }
+}
+
+/// Whether a matcher runs in a service that enables the built-in matchers `enabled`
+/// (all when `None`): plugins added on top (any origin but `embedded`) always do.
+pub fn runs(enabled: Option<&BTreeSet<String>>, origin: &str, name: &str) -> bool {
+    origin != "embedded" || enabled.is_none_or(|names| names.contains(name))
 }
 
 /// A digest of the set's (name, version) pairs.

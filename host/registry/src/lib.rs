@@ -14,8 +14,10 @@
 
 mod check;
 mod kinds;
+mod registries;
 mod registry;
 
-pub use check::{DEFAULT_MAX_COMPONENT, Rejection, content_hash, verify, world_of_upload};
-pub use kinds::{Installed, MatcherTarget, MatcherWorld, PluginKind, ScannerWorld, Target};
+pub use check::{DEFAULT_MAX_COMPONENT, Rejection, content_hash, verify};
+pub use kinds::{Installed, MatcherTarget, MatcherWorld, PluginKind, ScannerWorld, Target, runs};
+pub use registries::{Registries, parse_world};
 pub use registry::{Change, PluginInfo, Registry, Swapped};

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
-use crate::check::{Rejection, check_size, content_hash, load_checked};
+use crate::check::{Rejection, check_size, check_upload, content_hash, load_checked};
 use crate::kinds::{Installed, PluginKind, Target};
 
 /// One plugin of a live set, as listed.
@@ -83,14 +83,19 @@ pub struct Registry<K: PluginKind> {
     live: Mutex<Live<K>>,
 }
 
-pub(crate) fn info<K: PluginKind>(plugin: &K::Plugin, origin: &str, wasm: &[u8]) -> PluginInfo {
+/// How `plugin` is listed; `content_hash` is its component's `sha256:<hex>`.
+pub(crate) fn info<K: PluginKind>(
+    plugin: &K::Plugin,
+    origin: &str,
+    content_hash: String,
+) -> PluginInfo {
     let identity = K::identity(plugin);
     PluginInfo {
         name: identity.name,
         version: identity.version,
         world: K::WORLD.as_str(),
         kind: identity.kind,
-        content_hash: content_hash(wasm),
+        content_hash,
         origin: origin.to_string(),
     }
 }
@@ -107,7 +112,7 @@ impl<K: PluginKind> Registry<K> {
         let base: Vec<Entry<K>> = base
             .into_iter()
             .map(|(plugin, origin, wasm)| Entry {
-                info: info::<K>(&plugin, &origin, &wasm),
+                info: info::<K>(&plugin, &origin, content_hash(&wasm)),
                 wasm,
                 plugin,
             })
@@ -158,21 +163,22 @@ impl<K: PluginKind> Registry<K> {
         declared: &str,
         origin: &str,
     ) -> Result<Change, Rejection> {
-        check_size("the component", &wasm, self.max_component)?;
-        let actual = content_hash(&wasm);
-        let declared = declared.trim();
-        if declared != actual && format!("sha256:{declared}") != actual {
-            return Err(Rejection::HashMismatch {
-                declared: declared.to_string(),
-                actual,
-            });
-        }
-        let wasm: Arc<[u8]> = wasm.into();
-        let plugin = self.load(format!("upload {actual}"), wasm.clone()).await?;
-        let plugin_info = info::<K>(&plugin, origin, &wasm);
+        let hash = check_upload(&wasm, declared, self.max_component)?;
+        self.add_checked(wasm.into(), hash, origin).await
+    }
+
+    /// [`Registry::add`] of an upload whose size and content `hash` were checked.
+    pub(crate) async fn add_checked(
+        &self,
+        wasm: Arc<[u8]>,
+        hash: String,
+        origin: &str,
+    ) -> Result<Change, Rejection> {
+        let plugin = self.load(format!("upload {hash}"), wasm.clone()).await?;
+        let plugin_info = info::<K>(&plugin, origin, hash.clone());
         let mut live = self.live.lock().await;
         self.set
-            .put(&plugin_info.name, &actual, &wasm, origin)
+            .put(&plugin_info.name, &hash, &wasm, origin)
             .await
             .map_err(|err| Rejection::Store(err.to_string()))?;
         let swapped = self.apply(&mut live).await?;
@@ -301,7 +307,7 @@ impl<K: PluginKind> Registry<K> {
         check_size(&format!("stored plugin {label}"), &wasm, self.max_component)?;
         let plugin = self.load(label, wasm.clone()).await?;
         Ok(Entry {
-            info: info::<K>(&plugin, &change.origin, &wasm),
+            info: info::<K>(&plugin, &change.origin, content_hash(&wasm)),
             wasm,
             plugin,
         })

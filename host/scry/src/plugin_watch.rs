@@ -9,10 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use scry_registry::{
-    Change, DEFAULT_MAX_COMPONENT, MatcherWorld, PluginKind, Registry, Rejection, ScannerWorld,
-    content_hash, world_of_upload,
+    Change, PluginKind, Registries, Registry, Rejection, content_hash, parse_world,
 };
-use scry_runtime::{Runtime, World};
+use scry_runtime::World;
 
 const POLL_DIR: Duration = Duration::from_secs(2);
 
@@ -34,30 +33,17 @@ pub async fn follow_database<K: PluginKind>(registry: &Arc<Registry<K>>) {
     tokio::spawn(registry.clone().follow(POLL_DATABASE));
 }
 
-/// The registries a process serves.
-#[derive(Clone)]
-pub struct Registries {
-    pub runtime: Runtime,
-    pub scanners: Option<Arc<Registry<ScannerWorld>>>,
-    pub matchers: Option<Arc<Registry<MatcherWorld>>>,
-}
-
 /// Path → (content hash, the plugin's world and name once accepted).
 type Seen = BTreeMap<PathBuf, (String, Option<(World, String)>)>;
 
 /// Follows `dir` until the task is dropped. Files present at start are taken as loaded.
 pub async fn watch(dir: PathBuf, registries: Registries) {
-    let mut loaded: BTreeMap<String, (World, String)> = BTreeMap::new();
-    if let Some(scanners) = &registries.scanners {
-        for p in scanners.list().await {
-            loaded.insert(p.content_hash, (World::Scanner, p.name));
-        }
-    }
-    if let Some(matchers) = &registries.matchers {
-        for p in matchers.list().await {
-            loaded.insert(p.content_hash, (World::Matcher, p.name));
-        }
-    }
+    let loaded: BTreeMap<String, (World, String)> = registries
+        .list()
+        .await
+        .into_iter()
+        .filter_map(|p| Some((p.content_hash, (parse_world(p.world)?, p.name))))
+        .collect();
     let mut seen: Seen = wasm_files(&dir)
         .into_iter()
         .map(|(path, hash)| {
@@ -80,18 +66,13 @@ async fn follow(dir: &Path, registries: &Registries, seen: &mut Seen) {
         .collect();
     for path in gone {
         if let Some((_, Some((world, name)))) = seen.remove(&path) {
-            let removed = match world {
-                World::Scanner => remove(&registries.scanners, &name).await,
-                World::Matcher => remove(&registries.matchers, &name).await,
-            };
-            match removed {
-                Some(Ok(change)) => {
+            match registries.remove(&name, Some(world), "directory").await {
+                Ok((_, change)) => {
                     tracing::info!(plugin = name, path = %path.display(), state_changed = change.swapped.state_changed(), "plugin removed (file deleted)")
                 }
-                Some(Err(err)) => {
+                Err(err) => {
                     tracing::warn!(plugin = name, path = %path.display(), error = %err, "plugin not removed")
                 }
-                None => {}
             }
         }
     }
@@ -114,42 +95,19 @@ async fn follow(dir: &Path, registries: &Registries, seen: &mut Seen) {
     }
 }
 
-/// Adds the file to the registry of its world; `None` when this process does not run
-/// that world (another process on the same directory does).
+/// Adds the file to the set of its world; `None` when this process does not run that
+/// world (another process on the same directory does).
 async fn add(
     registries: &Registries,
     path: &Path,
     hash: &str,
 ) -> Result<Option<(World, Change)>, String> {
     let wasm = tokio::fs::read(path).await.map_err(|err| err.to_string())?;
-    let runtime = registries.runtime.clone();
-    let (label, bytes) = (path.display().to_string(), wasm.clone());
-    let world = tokio::task::spawn_blocking(move || {
-        world_of_upload(&runtime, &label, &bytes, DEFAULT_MAX_COMPONENT)
-    })
-    .await
-    .map_err(|err| err.to_string())?
-    .map_err(|err| err.to_string())?;
-    let change = match world {
-        World::Scanner => match &registries.scanners {
-            Some(r) => r.add(wasm, hash, "directory").await,
-            None => return Ok(None),
-        },
-        World::Matcher => match &registries.matchers {
-            Some(r) => r.add(wasm, hash, "directory").await,
-            None => return Ok(None),
-        },
-    };
-    change
-        .map(|change| Some((world, change)))
-        .map_err(|err| err.to_string())
-}
-
-async fn remove<K: PluginKind>(
-    registry: &Option<Arc<Registry<K>>>,
-    name: &str,
-) -> Option<Result<Change, Rejection>> {
-    Some(registry.as_ref()?.remove(name, "directory").await)
+    match registries.add(wasm, hash, "directory").await {
+        Ok(added) => Ok(Some(added)),
+        Err(Rejection::NotServed(_)) => Ok(None),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 /// `*.wasm` in `dir` with their content hashes (unreadable files are skipped).

@@ -8,11 +8,10 @@ use anyhow::Context;
 use scry_config::{Config, Invocation, Mode};
 use scry_indexer::{IndexerService, Scanners};
 use scry_matcher::{LiveMatchers, Matchers};
-use scry_registry::{DEFAULT_MAX_COMPONENT, Registry, ScannerWorld};
+use scry_registry::{DEFAULT_MAX_COMPONENT, Registries, Registry, ScannerWorld};
 use scry_runtime::{Runtime, RuntimeConfig};
 use scry_server::{AdminApi, AffectedApi, Metrics, Readiness, Services};
 
-use crate::plugin_watch::Registries;
 use crate::plugins::PluginSets;
 use crate::{serve_matcher, serve_notifier};
 use scry_store::Store;
@@ -79,20 +78,15 @@ pub async fn serve(
         runtime: runtime.clone(),
         scanners,
         matchers,
+        max_component: DEFAULT_MAX_COMPONENT,
     };
     if let Some(dir) = plugin_dir
         && mode != Mode::Notifier
     {
         tokio::spawn(crate::plugin_watch::watch(dir, registries.clone()));
     }
-    let admin = (registries.scanners.is_some() || registries.matchers.is_some()).then(|| {
-        Arc::new(AdminApi {
-            runtime: runtime.clone(),
-            scanners: registries.scanners,
-            matchers: registries.matchers,
-            max_component: DEFAULT_MAX_COMPONENT,
-        })
-    });
+    let admin = (registries.scanners.is_some() || registries.matchers.is_some())
+        .then(|| Arc::new(AdminApi { registries }));
     let local = match (&affected, &matcher) {
         (Some(affected), Some(matcher)) => Some(serve_notifier::Local {
             indexer: affected.store.clone(),

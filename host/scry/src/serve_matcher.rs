@@ -93,9 +93,7 @@ pub async fn start_matcher(
     let enabled_plugins = plugins
         .matchers
         .iter()
-        .filter(|l| {
-            l.origin != "embedded" || enabled.as_ref().is_none_or(|n| n.contains(l.plugin.name()))
-        })
+        .filter(|l| scry_registry::runs(enabled.as_ref(), l.origin, l.plugin.name()))
         .map(|l| l.plugin.clone())
         .collect();
     let index: Arc<dyn IndexReports> = match (mode, indexer_store) {

@@ -16,10 +16,9 @@ use axum::routing::{delete, get};
 use scry_config::Psk;
 use scry_config::psk::ADMIN_ISSUER;
 use scry_registry::{
-    Change, MatcherWorld, PluginKind, Registry, Rejection, ScannerWorld, content_hash,
-    world_of_upload,
+    Change, MatcherWorld, PluginKind, Registries, Rejection, ScannerWorld, parse_world,
 };
-use scry_runtime::{Runtime, World};
+use scry_runtime::World;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -29,18 +28,15 @@ use crate::error::ApiError;
 pub const CONTENT_HASH_HEADER: &str = "x-scry-content-hash";
 
 pub struct AdminApi {
-    pub runtime: Runtime,
-    /// The indexer's scanner set (indexer and combo modes).
-    pub scanners: Option<Arc<Registry<ScannerWorld>>>,
-    /// The matcher's matcher set (matcher and combo modes).
-    pub matchers: Option<Arc<Registry<MatcherWorld>>>,
-    pub max_component: usize,
+    /// The indexer's scanner set (indexer and combo modes), the matcher's matcher set
+    /// (matcher and combo modes).
+    pub registries: Registries,
 }
 
 /// The admin routes behind their own token check (`psk` accepts any of Scry's issuers;
 /// only [`ADMIN_ISSUER`] passes).
 pub fn router(api: Arc<AdminApi>, psk: Psk) -> Router {
-    let limit = api.max_component + 1024;
+    let limit = api.registries.max_component + 1024;
     Router::new()
         .route("/admin/api/v1/plugins", get(list).put(add))
         .route("/admin/api/v1/plugins/{name}", delete(remove))
@@ -77,24 +73,25 @@ pub fn router(api: Arc<AdminApi>, psk: Psk) -> Router {
 
 /// Every plugin this process runs, with each set's state.
 async fn list(State(api): State<Arc<AdminApi>>) -> Response {
-    let mut plugins = Vec::new();
+    let registries = &api.registries;
     let mut listing = Map::new();
-    if let Some(scanners) = &api.scanners {
-        plugins.extend(scanners.list().await);
+    if let Some(scanners) = &registries.scanners {
         listing.insert(ScannerWorld::STATE.into(), scanners.state().into());
     }
-    if let Some(matchers) = &api.matchers {
-        plugins.extend(matchers.list().await);
+    if let Some(matchers) = &registries.matchers {
         listing.insert(MatcherWorld::STATE.into(), matchers.state().into());
     }
-    listing.insert("plugins".into(), json!(plugins));
+    listing.insert("plugins".into(), json!(registries.list().await));
     axum::Json(listing).into_response()
 }
 
 /// What a change did, with the set's state before and after under its own name
 /// (`index_state_changed` tells whether Quay will re-index).
-fn changed<K: PluginKind>(change: Change) -> Value {
-    let state = K::STATE;
+fn changed(world: World, change: Change) -> Value {
+    let state = match world {
+        World::Scanner => ScannerWorld::STATE,
+        World::Matcher => MatcherWorld::STATE,
+    };
     json!({
         "plugin": change.plugin,
         format!("previous_{state}"): change.swapped.previous_state,
@@ -115,69 +112,20 @@ async fn add(
             ApiError::bad_request(format!(
                 "{CONTENT_HASH_HEADER}: required (sha256:<hex> of the body)"
             ))
-        })?
-        .to_string();
-    let wasm = body.to_vec();
-    let world = detect(&api, &wasm).await?;
-    let body = match world {
-        World::Scanner => {
-            let registry = served(&api.scanners, world)?;
-            changed::<ScannerWorld>(added(registry, wasm, &declared).await?)
-        }
-        World::Matcher => {
-            let registry = served(&api.matchers, world)?;
-            changed::<MatcherWorld>(added(registry, wasm, &declared).await?)
-        }
-    };
-    Ok(axum::Json(body).into_response())
-}
-
-async fn added<K: PluginKind>(
-    registry: &Registry<K>,
-    wasm: Vec<u8>,
-    declared: &str,
-) -> Result<Change, ApiError> {
-    let change = registry
-        .add(wasm, declared, "api")
+        })?;
+    let (world, change) = api
+        .registries
+        .add(body.to_vec(), declared, "api")
         .await
         .map_err(rejected)?;
     tracing::info!(
-        world = K::WORLD.as_str(),
+        world = world.as_str(),
         plugin = change.plugin.name,
         version = change.plugin.version,
         state_changed = change.swapped.state_changed(),
         "plugin added"
     );
-    Ok(change)
-}
-
-/// Which world the upload implements, after its size (compiling it, off the async
-/// threads).
-async fn detect(api: &AdminApi, wasm: &[u8]) -> Result<World, ApiError> {
-    let (runtime, max) = (api.runtime.clone(), api.max_component);
-    let bytes = wasm.to_vec();
-    let label = format!("upload {}", content_hash(wasm));
-    tokio::task::spawn_blocking(move || world_of_upload(&runtime, &label, &bytes, max))
-        .await
-        .map_err(|err| ApiError::internal(err.to_string()))?
-        .map_err(rejected)
-}
-
-fn served<K: PluginKind>(
-    registry: &Option<Arc<Registry<K>>>,
-    world: World,
-) -> Result<&Registry<K>, ApiError> {
-    registry.as_deref().ok_or_else(|| {
-        let service = match world {
-            World::Scanner => "an indexer",
-            World::Matcher => "a matcher",
-        };
-        rejected(Rejection::NotServed(format!(
-            "the upload is a {} plugin and this process runs no {}s; send it to {service}",
-            world.as_str(),
-            world.as_str()
-        )))
-    })
+    Ok(axum::Json(changed(world, change)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -191,49 +139,26 @@ async fn remove(
     Path(name): Path<String>,
     Query(query): Query<RemoveQuery>,
 ) -> Result<Response, ApiError> {
-    let wanted = |world: World| query.world.as_deref().is_none_or(|w| w == world.as_str());
-    if let Some(world) = &query.world
-        && world != "scanner"
-        && world != "matcher"
-    {
-        return Err(ApiError::bad_request(format!(
-            "world: {world:?} is neither scanner nor matcher"
-        )));
-    }
-    let scanner = match &api.scanners {
-        Some(r) if wanted(World::Scanner) && r.has(&name).await => Some(r),
-        _ => None,
+    let world = match query.world.as_deref() {
+        None => None,
+        Some(name) => Some(parse_world(name).ok_or_else(|| {
+            ApiError::bad_request(format!("world: {name:?} is neither scanner nor matcher"))
+        })?),
     };
-    let matcher = match &api.matchers {
-        Some(r) if wanted(World::Matcher) && r.has(&name).await => Some(r),
-        _ => None,
-    };
-    let body = match (scanner, matcher) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                format!(
-                    "{name:?} names a scanner and a matcher; add ?world=scanner or ?world=matcher"
-                ),
-            ));
-        }
-        (Some(registry), None) => changed::<ScannerWorld>(removed(registry, &name).await?),
-        (None, Some(registry)) => changed::<MatcherWorld>(removed(registry, &name).await?),
-        (None, None) => return Err(rejected(Rejection::Unknown(name))),
-    };
-    Ok(axum::Json(body).into_response())
-}
-
-async fn removed<K: PluginKind>(registry: &Registry<K>, name: &str) -> Result<Change, ApiError> {
-    let change = registry.remove(name, "api").await.map_err(rejected)?;
-    tracing::info!(world = K::WORLD.as_str(), plugin = name, "plugin removed");
-    Ok(change)
+    let (world, change) = api
+        .registries
+        .remove(&name, world, "api")
+        .await
+        .map_err(rejected)?;
+    tracing::info!(world = world.as_str(), plugin = name, "plugin removed");
+    Ok(axum::Json(changed(world, change)).into_response())
 }
 
 fn rejected(rejection: Rejection) -> ApiError {
     let status = match &rejection {
         Rejection::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Rejection::Unknown(_) => StatusCode::NOT_FOUND,
+        Rejection::Ambiguous(_) => StatusCode::CONFLICT,
         Rejection::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
