@@ -25,6 +25,16 @@ pub async fn serve_files(files: HashMap<String, PathBuf>) -> std::io::Result<Soc
     Ok(addr)
 }
 
+/// Serves Clair's API routes of `services` (no auth) on 127.0.0.1 until the process
+/// ends; returns `http://<addr>`.
+pub async fn serve_api(services: &scry_server::Services) -> std::io::Result<String> {
+    let app = scry_server::api_router(services);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(format!("http://{addr}"))
+}
+
 async fn file(State(files): State<Files>, Path(path): Path<String>) -> Response {
     let Some(on_disk) = files.get(&path) else {
         return StatusCode::NOT_FOUND.into_response();

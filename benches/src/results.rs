@@ -7,6 +7,15 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
+/// Warns that a debug build's figures mean nothing, and refuses to record them.
+pub fn release_only(write_results: bool) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: debug build; figures are meaningless (use --release)");
+        anyhow::ensure!(!write_results, "--write-results needs a release build");
+    }
+    Ok(())
+}
+
 /// The opening of a benchmark's section: its title with the machine key, then date,
 /// commit, machine, load average before (`load_before`) and now, and the command line.
 pub fn header(bench: &str, load_before: Option<f64>) -> String {

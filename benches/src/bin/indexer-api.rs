@@ -192,10 +192,7 @@ async fn start_api(store: scry_store::Store) -> anyhow::Result<String> {
         index_concurrency: None,
         metrics: Metrics::new(),
     };
-    let app = scry_server::api_router(&services);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let api = scry_benches::loopback::serve_api(&services).await?;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    Ok(format!("http://{addr}"))
+    Ok(api)
 }

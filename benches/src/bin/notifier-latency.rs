@@ -52,10 +52,7 @@ const UPDATER: &str = "debian/updater";
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if cfg!(debug_assertions) {
-        eprintln!("warning: debug build; figures are meaningless (use --release)");
-        anyhow::ensure!(!args.write_results, "--write-results needs a release build");
-    }
+    results::release_only(args.write_results)?;
     let load_before = machine::load_average();
     let runtime = Runtime::new(RuntimeConfig::default())?;
     let debian = scry_plugins::FIRST_PARTY_MATCHERS

@@ -80,10 +80,7 @@ async fn live(service: &IndexerService, state: &str, since: Instant) -> anyhow::
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if cfg!(debug_assertions) {
-        eprintln!("warning: debug build; figures are meaningless (use --release)");
-        anyhow::ensure!(!args.write_results, "--write-results needs a release build");
-    }
+    results::release_only(args.write_results)?;
     let load_before = machine::load_average();
     let wasm = std::fs::read(&args.plugin)?;
     let hash = content_hash(&wasm);
@@ -128,13 +125,10 @@ async fn main() -> anyhow::Result<()> {
         index_concurrency: None,
         metrics: Metrics::new(),
     };
-    let app = scry_server::api_router(&services);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!(
-        "http://{}/indexer/api/v1/index_state",
-        listener.local_addr()?
+        "{}/indexer/api/v1/index_state",
+        scry_benches::loopback::serve_api(&services).await?
     );
-    tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
     let before = load::open_loop(&client, &url, args.rate, 5.0).await;
     let swapping = {

@@ -66,10 +66,7 @@ struct Row {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if cfg!(debug_assertions) {
-        eprintln!("warning: debug build; figures are meaningless (use --release)");
-        anyhow::ensure!(!args.write_results, "--write-results needs a release build");
-    }
+    results::release_only(args.write_results)?;
     let load_before = machine::load_average();
     let fixtures =
         std::env::var("SCRY_FIXTURES").unwrap_or_else(|_| "/var/tmp/scry-fixtures".into());
@@ -216,11 +213,7 @@ async fn start_api(
         index_concurrency: None,
         metrics: Metrics::new(),
     };
-    let app = scry_server::api_router(&services);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://{addr}"))
+    Ok(loopback::serve_api(&services).await?)
 }
 
 /// One report, checked: 200, no matcher failed, and something found.

@@ -53,10 +53,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Child { conn, url }) = &cli.command {
         return child::run(conn, url).await;
     }
-    if cfg!(debug_assertions) {
-        eprintln!("warning: debug build; figures are meaningless (use --release)");
-        anyhow::ensure!(!cli.write_results, "--write-results needs a release build");
-    }
+    results::release_only(cli.write_results)?;
     let load_before = machine::load_average();
     let work = tempfile::Builder::new()
         .prefix("scry-updater-import")
