@@ -17,7 +17,7 @@ fn main() {
         .and_then(Path::parent)
         .expect("host/plugins sits two levels below the root");
     let plugins = root.join("plugins");
-    for watched in ["plugins", "sdk/src", "sdk/Cargo.toml", "wit"] {
+    for watched in ["plugins", "sdk/src", "sdk/Cargo.toml", "sdk/wit"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
@@ -26,9 +26,7 @@ fn main() {
     let first_party = crates_in(&plugins, "scry-plugin-");
     let matchers = crates_in(&plugins.join("matchers"), "scry-matcher-");
     let hostile = crates_in(&plugins.join("hostile"), "scry-hostile-");
-    for (package, _) in first_party.iter().chain(&matchers).chain(&hostile) {
-        build(&plugins, &target_dir, package);
-    }
+    build(&plugins, &target_dir);
 
     let wasm = |package: &str| {
         target_dir
@@ -78,9 +76,10 @@ fn crates_in(dir: &Path, prefix: &str) -> Vec<(String, String)> {
     found
 }
 
-/// One `cargo build -p` per plugin: cargo unifies features across the packages of one
-/// invocation, and a scanner must not get the matcher world's bindings.
-fn build(workspace: &Path, target_dir: &Path, package: &str) {
+/// One `cargo build --workspace`: the SDK's world features are additive, and a world's
+/// exports are only declared by its export macro, so a scanner built next to the
+/// matchers still exports only the scanner world.
+fn build(workspace: &Path, target_dir: &Path) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace)
@@ -89,8 +88,7 @@ fn build(workspace: &Path, target_dir: &Path, package: &str) {
             "--release",
             "--target",
             TARGET,
-            "-p",
-            package,
+            "--workspace",
             "--target-dir",
         ])
         .arg(target_dir)
@@ -99,9 +97,9 @@ fn build(workspace: &Path, target_dir: &Path, package: &str) {
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET")
         .status()
-        .unwrap_or_else(|err| panic!("running cargo for plugin {package}: {err}"));
+        .unwrap_or_else(|err| panic!("running cargo for the plugins: {err}"));
     assert!(
         status.success(),
-        "building plugin {package} for {TARGET} failed (is the target installed? `rustup target add {TARGET}`)"
+        "building the plugins for {TARGET} failed (is the target installed? `rustup target add {TARGET}`)"
     );
 }

@@ -6,20 +6,22 @@
 pub mod bindings {
     wit_bindgen::generate!({
         world: "scanner-plugin",
-        path: "../wit",
+        path: "wit",
+        // One binding of the shared records for both worlds (see `crate::types`).
+        with: { "scry:plugin/types@0.1.0": crate::types::bindings::scry::plugin::types },
         pub_export_macro: true,
         export_macro_name: "__scry_export_scanner_world",
         default_bindings_module: "scry_sdk::scanner::bindings",
     });
 }
 
+pub use crate::types::{
+    Distribution, FileError, Identity, Package, PackageKind, Repository, ScannerKind, SourcePackage,
+};
 pub use bindings::exports::scry::plugin::scanner::{
     Contents, Findings, Guest as __Guest, LayerFile, ScanError, Wants,
 };
 pub use bindings::scry::plugin::files::Blob;
-pub use bindings::scry::plugin::types::{
-    Distribution, FileError, Identity, Package, PackageKind, Repository, ScannerKind, SourcePackage,
-};
 
 /// What a scanner plugin implements. The host calls `identify` and `wanted` once when it
 /// loads the plugin and `scan` once per layer.
@@ -157,5 +159,28 @@ impl ScanError {
             path: path.to_string(),
             reason: reason.into(),
         })
+    }
+}
+
+impl Wants {
+    /// Files whose layer-root relative path matches any of `globs`.
+    pub fn globs<S: Into<String>>(globs: impl IntoIterator<Item = S>) -> Wants {
+        Wants {
+            globs: globs.into_iter().map(Into::into).collect(),
+            executables: false,
+            magic: Vec::new(),
+        }
+    }
+
+    /// Also every regular file with an execute bit.
+    pub fn and_executables(mut self) -> Wants {
+        self.executables = true;
+        self
+    }
+
+    /// Also files whose contents start with `prefix` (e.g. `b"\x7fELF"`).
+    pub fn and_magic(mut self, prefix: &[u8]) -> Wants {
+        self.magic.push(prefix.to_vec());
+        self
     }
 }

@@ -2,7 +2,7 @@
 //! registry and follower, as two `scry serve --mode indexer` processes have), in one
 //! process. Uploads a plugin to the first (`--plugin`, e.g. the SDK template built
 //! with `cargo build --release --target wasm32-wasip2 --manifest-path
-//! sdk/template/Cargo.toml`) and removes it again, `--reps` times: time until the first
+//! sdk/templates/scanner/Cargo.toml`) and removes it again, `--reps` times: time until the first
 //! serves the new index_state (the upload's answer) and until the second does
 //! (woken by NOTIFY, polling every second besides). Then request latency on the first indexer's API
 //! (`GET index_state`, open loop) before a swap and across one.

@@ -3,6 +3,7 @@
 mod airgap_cli;
 mod image;
 mod logging;
+mod plugin_test;
 mod plugin_watch;
 mod plugins;
 mod plugins_cli;
@@ -82,6 +83,20 @@ enum PluginsCommand {
     },
     /// Check a plugin as a server would (component, WIT version, identity, smoke scan).
     Verify { file: PathBuf },
+    /// Run one plugin alone on an image and show what it found, its timings and errors:
+    /// a scanner on every layer; a matcher on the image's index report (built-in
+    /// scanners) against the local vulnerability database. Exits 1 if the plugin failed.
+    Test {
+        file: PathBuf,
+        /// An OCI layout directory, a `docker save` archive, or a layer tarball.
+        image: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// For a matcher: the Clair config naming the database (also CLAIR_CONF); none
+        /// means the embedded SQLite database in the data directory.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Add or replace a plugin: in --plugin-dir, or on a running server (--server): a
     /// scanner goes to the indexer's set, a matcher to the matcher's.
     Add {
@@ -167,6 +182,24 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         } => {
             tokio::task::spawn_blocking(move || plugins_cli::verify_file(&file)).await??;
             return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Command::Plugins {
+            command:
+                PluginsCommand::Test {
+                    file,
+                    image,
+                    format,
+                    config,
+                },
+        } => {
+            let request = plugin_test::Request {
+                plugin: &file,
+                image: &image,
+                format,
+                plugin_dir: cli.plugin_dir.as_deref(),
+                config: config.as_deref(),
+            };
+            return plugin_test::run(request).await;
         }
         Command::Plugins {
             command: PluginsCommand::Add { file, remote },

@@ -4,8 +4,7 @@
 
 use scry_sdk::rfc822::{self, Paragraph};
 use scry_sdk::scanner::{
-    Findings, Identity, LayerFile, Package, PackageKind, ScanError, Scanner, ScannerKind,
-    SourcePackage, Wants,
+    Findings, Identity, LayerFile, Package, ScanError, Scanner, ScannerKind, Wants,
 };
 
 /// Bump whenever the same files would yield different packages.
@@ -25,11 +24,7 @@ impl Scanner for ApkScanner {
     }
 
     fn wanted() -> Wants {
-        Wants {
-            globs: vec![DATABASE.to_string()],
-            executables: false,
-            magic: Vec::new(),
-        }
+        Wants::globs([DATABASE.to_string()])
     }
 
     fn scan(files: Vec<LayerFile>) -> Result<Findings, ScanError> {
@@ -77,19 +72,9 @@ fn package(record: &Paragraph<'_>, database: &str) -> Result<Package, String> {
         .unwrap_or(&name)
         .to_string();
     let field = |key: &str| record.get_exact(key).unwrap_or_default().to_string();
-    Ok(Package {
-        source: Some(SourcePackage {
-            name: origin,
-            version: version.clone(),
-        }),
-        arch: field("A"),
-        repository_hint: field("c"),
-        name,
-        version,
-        kind: PackageKind::Binary,
-        package_db: database.to_string(),
-        file_path: String::new(),
-        module: String::new(),
-        cpe: String::new(),
-    })
+    Ok(Package::binary(name, version.clone())
+        .with_source(origin, version)
+        .with_arch(field("A"))
+        .with_repository_hint(field("c"))
+        .with_package_db(database))
 }

@@ -4,8 +4,7 @@
 
 use scry_sdk::dpkg::{self, Database, DpkgPackage};
 use scry_sdk::scanner::{
-    Findings, Identity, LayerFile, Package, PackageKind, ScanError, Scanner, ScannerKind,
-    SourcePackage, Wants,
+    Findings, Identity, LayerFile, Package, ScanError, Scanner, ScannerKind, Wants,
 };
 
 /// Bump whenever the same files would yield different packages.
@@ -92,19 +91,8 @@ fn read_database(file: &LayerFile, installed_only: bool) -> Result<Vec<Package>,
 }
 
 fn package(record: DpkgPackage<'_>, database: &str) -> Package {
-    Package {
-        name: record.name.into_owned(),
-        version: record.version.into_owned(),
-        kind: PackageKind::Binary,
-        source: Some(SourcePackage {
-            name: record.source_name.into_owned(),
-            version: record.source_version.into_owned(),
-        }),
-        arch: record.arch.into_owned(),
-        package_db: database.to_string(),
-        file_path: String::new(),
-        module: String::new(),
-        cpe: String::new(),
-        repository_hint: String::new(),
-    }
+    Package::binary(record.name, record.version)
+        .with_source(record.source_name, record.source_version)
+        .with_arch(record.arch)
+        .with_package_db(database)
 }

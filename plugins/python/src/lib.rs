@@ -13,8 +13,7 @@ use std::io::Read;
 
 use scry_sdk::rfc822;
 use scry_sdk::scanner::{
-    Findings, Identity, LayerFile, Package, PackageKind, Repository, ScanError, Scanner,
-    ScannerKind, Wants,
+    Findings, Identity, LayerFile, Package, Repository, ScanError, Scanner, ScannerKind, Wants,
 };
 
 /// Bump whenever the same files would yield different packages.
@@ -107,18 +106,9 @@ fn name_and_version(text: &str) -> Option<(String, String)> {
 }
 
 fn package(name: String, version: String, at: location::Location<'_>) -> Package {
-    Package {
-        name,
-        version,
-        kind: PackageKind::Binary,
-        source: None,
-        arch: String::new(),
-        package_db: format!("python:{}", at.site_dir),
-        file_path: at.package_path.to_string(),
-        module: String::new(),
-        cpe: String::new(),
-        repository_hint: String::new(),
-    }
+    Package::binary(name, version)
+        .with_package_db(format!("python:{}", at.site_dir))
+        .with_file_path(at.package_path)
 }
 
 fn pypi() -> Repository {

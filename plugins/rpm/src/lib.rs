@@ -11,7 +11,7 @@ pub mod sqlite;
 use std::io::{Read, Seek};
 
 use scry_sdk::scanner::{
-    FileError, Findings, Identity, LayerFile, Package, ScanError, Scanner, ScannerKind, Wants,
+    FileError, Findings, Identity, LayerFile, Package, ScanError, Scanner, Wants,
 };
 
 use crate::input::{DbError, Input};
@@ -63,11 +63,7 @@ pub struct Rpm;
 
 impl Scanner for Rpm {
     fn identify() -> Identity {
-        Identity {
-            name: "rpm".into(),
-            version: "1".into(),
-            kind: ScannerKind::Package,
-        }
+        Identity::package("rpm", "1")
     }
 
     fn wanted() -> Wants {

@@ -1,6 +1,6 @@
 //! From an rpm header to the package record Clair reports.
 
-use scry_sdk::scanner::{Package, PackageKind, SourcePackage};
+use scry_sdk::scanner::{Package, SourcePackage};
 
 use crate::header::{
     Header, TAG_ARCH, TAG_EPOCH, TAG_MODULARITYLABEL, TAG_NAME, TAG_RELEASE, TAG_SOURCERPM,
@@ -38,16 +38,11 @@ pub fn from_blob(blob: &[u8], package_db: &str) -> Result<Option<Package>, DbErr
         .map(|label| module_stream(&label))
         .unwrap_or_default();
     Ok(Some(Package {
-        name,
-        version,
-        kind: PackageKind::Binary,
         source,
-        arch: header.string(TAG_ARCH)?.unwrap_or_default(),
-        package_db: package_db.to_string(),
-        file_path: String::new(),
-        module,
-        cpe: String::new(),
-        repository_hint: String::new(),
+        ..Package::binary(name, version)
+            .with_arch(header.string(TAG_ARCH)?.unwrap_or_default())
+            .with_package_db(package_db)
+            .with_module(module)
     }))
 }
 

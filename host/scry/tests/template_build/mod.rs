@@ -1,11 +1,12 @@
-//! Builds the SDK template plugin the way a third-party author would: plain cargo,
-//! `wasm32-wasip2`, outside Scry's workspace. `version` other than the template's own
-//! ("1") builds a copy whose plugin reports that version.
+//! Builds the SDK template plugins the way a third-party author would: plain cargo,
+//! `wasm32-wasip2`, outside Scry's workspace. `version` other than the scanner
+//! template's own ("1") builds a copy whose plugin reports that version.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The scanner template (`sdk/templates/scanner`, the gemspec scanner).
 pub fn build_template(version: Option<&str>) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     // One target directory per version: builds of two versions never overwrite each
@@ -13,14 +14,61 @@ pub fn build_template(version: Option<&str>) -> PathBuf {
     let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("template-target-{}", version.unwrap_or("1")));
     let manifest = match version {
-        None => root.join("sdk/template/Cargo.toml"),
-        Some(version) => versioned_copy(&root, version),
+        None => root.join("sdk/templates/scanner/Cargo.toml"),
+        Some(version) => versioned_copy(version),
     };
     assert!(
         cargo_build_wasm(&manifest, &target_dir),
         "the template plugin builds with plain cargo"
     );
     target_dir.join("wasm32-wasip2/release/gemspec_scanner.wasm")
+}
+
+/// The matcher template (`sdk/templates/matcher`, the crates.io matcher), built in
+/// place with its own target directory.
+pub fn build_matcher_template() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("matcher-template-target");
+    let manifest = root.join("sdk/templates/matcher/Cargo.toml");
+    assert!(
+        cargo_build_wasm(&manifest, &target_dir),
+        "the matcher template builds with plain cargo"
+    );
+    target_dir.join("wasm32-wasip2/release/crates_matcher.wasm")
+}
+
+/// Builds the crate at `manifest` as its author would (plain cargo); the path of its
+/// component `<package>.wasm`. Every out-of-tree build shares one target directory, so
+/// the SDK and wit-bindgen compile once per test run (cargo serialises the builds).
+pub fn build_out_of_tree(manifest: &Path, package: &str) -> PathBuf {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("out-of-tree-target");
+    assert!(
+        cargo_build_wasm(manifest, &target_dir),
+        "{} builds with plain cargo",
+        manifest.display()
+    );
+    target_dir.join(format!("wasm32-wasip2/release/{package}.wasm"))
+}
+
+/// A copy of `sdk/templates/<kind>` at `dir` whose `scry-sdk` dependency points at this
+/// checkout's SDK by absolute path: what an author does after copying the template out
+/// of the tree.
+pub fn copy_template_out(kind: &str, dir: &Path) -> PathBuf {
+    let root = std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).unwrap();
+    let template = root.join("sdk/templates").join(kind);
+    let _ = std::fs::remove_dir_all(dir);
+    copy_tree(&template.join("src"), &dir.join("src"));
+    let cargo = std::fs::read_to_string(template.join("Cargo.toml"))
+        .unwrap()
+        .replace(
+            "path = \"../..\"",
+            &format!("path = \"{}\"", root.join("sdk").display()),
+        );
+    std::fs::write(dir.join("Cargo.toml"), cargo).unwrap();
+    if template.join("Cargo.lock").exists() {
+        std::fs::copy(template.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    }
+    dir.join("Cargo.toml")
 }
 
 /// `cargo build --release --target wasm32-wasip2` of `manifest` into `target_dir`, as
@@ -46,25 +94,19 @@ fn cargo_build_wasm(manifest: &Path, target_dir: &Path) -> bool {
 }
 
 /// The template in `CARGO_TARGET_TMPDIR/template-<version>`, reporting `version`.
-fn versioned_copy(root: &Path, version: &str) -> PathBuf {
+fn versioned_copy(version: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("template-{version}"));
     std::fs::create_dir_all(dir.join("src")).unwrap();
-    let template = root.join("sdk/template");
-    let sdk = std::fs::canonicalize(root.join("sdk")).unwrap();
-    let cargo = std::fs::read_to_string(template.join("Cargo.toml"))
-        .unwrap()
-        .replace("path = \"..\"", &format!("path = \"{}\"", sdk.display()));
-    std::fs::write(dir.join("Cargo.toml"), cargo).unwrap();
-    std::fs::copy(template.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    let source = std::fs::read_to_string(template.join("src/lib.rs")).unwrap();
+    let manifest = copy_template_out("scanner", &dir);
+    let source = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
     let bumped = source.replacen(
-        "version: \"1\".into()",
-        &format!("version: \"{version}\".into()"),
+        "const VERSION: &str = \"1\";",
+        &format!("const VERSION: &str = \"{version}\";"),
         1,
     );
     assert_ne!(source, bumped, "the template's version line moved");
     std::fs::write(dir.join("src/lib.rs"), bumped).unwrap();
-    dir.join("Cargo.toml")
+    manifest
 }
 
 /// A new build of the first-party plugin in `plugins/<crate_dir>` that reports
@@ -88,13 +130,9 @@ pub fn build_first_party(crate_dir: &str, version: &str, opt_level: &str) -> Pat
             "edition.workspace = true" => "edition = \"2024\"".to_string(),
             "rust-version.workspace = true" => "rust-version = \"1.95\"".to_string(),
             "license.workspace = true" => "license = \"Apache-2.0\"".to_string(),
-            "scry-sdk.workspace = true" => format!(
-                "scry-sdk = {{ path = \"{}\", features = [\"scanner\"] }}",
-                sdk.display()
-            ),
-            l if l.starts_with("scry-sdk = { path =") => l.replacen(
-                &l[l.find('"').unwrap()..l.find(',').unwrap()],
-                &format!("\"{}\"", sdk.display()),
+            l if l.starts_with("scry-sdk = { workspace = true") => l.replacen(
+                "workspace = true",
+                &format!("path = \"{}\"", sdk.display()),
                 1,
             ),
             _ => line.to_string(),
@@ -109,12 +147,15 @@ pub fn build_first_party(crate_dir: &str, version: &str, opt_level: &str) -> Pat
     std::fs::copy(root.join("plugins/Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let lib = dir.join("src/lib.rs");
     let code = std::fs::read_to_string(&lib).unwrap();
-    let bumped = code.replacen(
-        "const VERSION: &str = \"1\";",
-        &format!("const VERSION: &str = \"{version}\";"),
-        1,
-    );
-    assert_ne!(code, bumped, "{crate_dir}: the VERSION line moved");
+    // A scanner's `const VERSION`, or a declared matcher's `version: "1"`.
+    let bumped = code
+        .replacen(
+            "const VERSION: &str = \"1\";",
+            &format!("const VERSION: &str = \"{version}\";"),
+            1,
+        )
+        .replacen("version: \"1\",", &format!("version: \"{version}\","), 1);
+    assert_ne!(code, bumped, "{crate_dir}: the version line moved");
     std::fs::write(&lib, bumped).unwrap();
     let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plugin-target-{tag}"));
     assert!(

@@ -3,7 +3,7 @@
 //! `bomb` allocates without bound, `trap` panics, `short` returns too few verdicts.
 //! `filter` returns one flag too many when a record's package is named `short`.
 use scry_sdk::matcher::{
-    Candidate, IndexRecord, MatchConstraint, MatchError, Matcher, MatcherInfo,
+    Candidate, IndexRecord, MatchConstraint, MatchError, Matcher, MatcherInfo, Vulnerability,
 };
 
 struct Rogue;
@@ -23,6 +23,14 @@ impl Matcher for Rogue {
 
     fn query() -> Vec<MatchConstraint> {
         vec![MatchConstraint::PackageName]
+    }
+
+    // Only reached through the defaults this plugin overrides.
+    fn handles(_record: &IndexRecord) -> bool {
+        true
+    }
+    fn verdict(_record: &IndexRecord, _vulnerability: &Vulnerability) -> Result<bool, MatchError> {
+        Ok(true)
     }
 
     fn vulnerable(

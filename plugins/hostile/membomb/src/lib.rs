@@ -1,22 +1,14 @@
 //! Allocates without bound during a scan: the runtime's memory cap must stop it.
-use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, ScannerKind, Wants};
+use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, Wants};
 
 struct Hostile;
 
 fn identity(name: &str) -> Identity {
-    Identity {
-        name: name.into(),
-        version: "1".into(),
-        kind: ScannerKind::Package,
-    }
+    Identity::package(name, "1")
 }
 
 fn wants() -> Wants {
-    Wants {
-        globs: vec!["**/hostile-trigger".into()],
-        executables: false,
-        magic: Vec::new(),
-    }
+    Wants::globs(["**/hostile-trigger"])
 }
 
 impl Scanner for Hostile {

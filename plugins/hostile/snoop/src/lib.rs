@@ -2,7 +2,7 @@
 //! arguments, network, clock, randomness) and reports what it got as package names, so
 //! the sandbox test can see that nothing was granted.
 use scry_sdk::scanner::{
-    Findings, Identity, LayerFile, Package, PackageKind, ScanError, Scanner, ScannerKind, Wants,
+    Findings, Identity, LayerFile, Package, PackageKind, ScanError, Scanner, Wants,
 };
 
 struct Snoop;
@@ -24,19 +24,11 @@ fn observation(name: String) -> Package {
 
 impl Scanner for Snoop {
     fn identify() -> Identity {
-        Identity {
-            name: "hostile-snoop".into(),
-            version: "1".into(),
-            kind: ScannerKind::Package,
-        }
+        Identity::package("hostile-snoop", "1")
     }
 
     fn wanted() -> Wants {
-        Wants {
-            globs: vec!["**/hostile-trigger".into()],
-            executables: false,
-            magic: Vec::new(),
-        }
+        Wants::globs(["**/hostile-trigger"])
     }
 
     fn scan(_files: Vec<LayerFile>) -> Result<Findings, ScanError> {

@@ -1,115 +1,56 @@
-//! Matcher for Go modules (from Go binaries' build info) against OSV's Go
-//! advisories: query strings of semantic-version bounds. Clair's `gobin`.
+//! Go modules (from Go binaries' build info) against OSV's Go advisories, in
+//! semantic-version order. Clair's `gobin`.
 
-use scry_sdk::matcher::{
-    Candidate, IndexRecord, MatchConstraint, MatchError, Matcher, MatcherInfo, bad_version,
-    repository_name, verdicts,
-};
-use scry_sdk::matching::osv_range;
+use scry_sdk::matcher::{IndexRecord, repository_name};
 use scry_sdk::version::Semver;
 
-/// Bump whenever the same inputs would yield different verdicts.
-const VERSION: &str = "1";
+scry_sdk::osv_matcher! {
+    GoMatcher { name: "gobin", version: "1", repository: "go", ordering: Semver,
+        in_ecosystem: versioned_module, version_of: without_go_prefix }
+}
 
-pub struct GoMatcher;
-
-fn is_go_module(record: &IndexRecord) -> bool {
-    let from_go = repository_name(record) == "go"
-        || record
-            .repository
-            .as_ref()
-            .is_some_and(|r| r.uri == "https://pkg.go.dev/");
-    // A main module built from a checkout has no version to compare (Clair calls
-    // it unmatchable).
+/// A Go module with a version: a main module built from a checkout is `(devel)`,
+/// which Clair calls unmatchable.
+fn versioned_module(record: &IndexRecord) -> bool {
+    let uri = record.repository.as_ref().map(|r| r.uri.as_str());
+    let from_go = repository_name(record) == "go" || uri == Some("https://pkg.go.dev/");
     from_go && record.package.version != "(devel)"
 }
 
-/// The toolchain reports the standard library as `go1.22.1`; advisories use `1.22.1`.
-fn module_version(version: &str) -> &str {
+/// The toolchain reports the standard library as `go1.22.1`; advisories say `1.22.1`.
+fn without_go_prefix(version: &str) -> &str {
     version.strip_prefix("go").unwrap_or(version)
 }
-
-impl Matcher for GoMatcher {
-    fn info() -> MatcherInfo {
-        MatcherInfo {
-            name: "gobin".into(),
-            version: VERSION.into(),
-        }
-    }
-
-    fn filter(records: Vec<IndexRecord>) -> Vec<bool> {
-        records.iter().map(is_go_module).collect()
-    }
-
-    fn query() -> Vec<MatchConstraint> {
-        vec![
-            MatchConstraint::PackageName,
-            MatchConstraint::RepositoryName,
-        ]
-    }
-
-    fn vulnerable(
-        records: Vec<IndexRecord>,
-        candidates: Vec<Candidate>,
-    ) -> Result<Vec<bool>, MatchError> {
-        verdicts(&records, &candidates, |record, vuln| {
-            osv_range::<Semver>(
-                module_version(&record.package.version),
-                &vuln.fixed_in_version,
-            )
-            .map_err(|bad| bad_version(record, vuln, bad))
-        })
-    }
-}
-
-scry_sdk::export_matcher!(GoMatcher);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scry_sdk::matcher::{Package, Repository, Vulnerability};
+    use scry_sdk::matcher::testing::{osv_record, verdict};
+    use scry_sdk::matcher::{Matcher, Package, Repository};
 
-    fn record(name: &str, version: &str) -> IndexRecord {
-        IndexRecord {
-            package: Package::new(name, version),
-            distribution: None,
-            repository: Some(Repository::new("go", "", "https://pkg.go.dev/", "")),
-        }
-    }
-
-    fn verdict(version: &str, fixed: &str) -> Result<bool, MatchError> {
-        let candidate = Candidate {
-            record: 0,
-            vulnerability: Vulnerability::new("GO-2024-2687", fixed),
-        };
-        GoMatcher::vulnerable(vec![record("golang.org/x/net", version)], vec![candidate])
-            .map(|v| v[0])
+    #[test]
+    fn devel_main_modules_and_other_ecosystems_are_not_judged() {
+        let by_uri = IndexRecord::of(Package::binary("a", "v1.0.0"))
+            .in_repository(Repository::new("", "", "https://pkg.go.dev/", ""));
+        let devel = IndexRecord::of(Package::binary("main", "(devel)"))
+            .in_repository(Repository::named("go"));
+        let npm = osv_record("left-pad", "npm");
+        assert_eq!(
+            GoMatcher::filter(vec![by_uri, devel, npm]),
+            [true, false, false]
+        );
     }
 
     #[test]
-    fn filters_versioned_go_modules() {
-        let mut npm = record("left-pad", "1.0.0");
-        npm.repository = Some(Repository::new("npm", "", "", ""));
-        let records = vec![record("a", "v1.0.0"), record("main", "(devel)"), npm];
-        assert_eq!(GoMatcher::filter(records), [true, false, false]);
-    }
-
-    #[test]
-    fn semver_bounds() {
-        let bounds = "introduced=0&fixed=0.23.0";
-        assert_eq!(verdict("v0.22.0", bounds).ok(), Some(true));
-        assert_eq!(verdict("v0.23.0", bounds).ok(), Some(false));
+    fn pseudo_versions_and_the_toolchain() {
+        let net = osv_record("golang.org/x/net", "go");
+        let judge = |version, bounds| verdict::<GoMatcher>(&net, version, bounds);
+        let pseudo = "v0.0.0-20231010120000-abcdefabcdef";
+        assert_eq!(judge(pseudo, "introduced=0&fixed=0.23.0"), Ok(true));
         assert_eq!(
-            verdict("v0.0.0-20231010120000-abcdefabcdef", bounds).ok(),
-            Some(true)
+            judge("go1.22.1", "introduced=1.22.0&fixed=1.22.2"),
+            Ok(true)
         );
-        assert_eq!(
-            verdict("go1.22.1", "introduced=1.22.0&fixed=1.22.2").ok(),
-            Some(true)
-        );
-        assert!(matches!(
-            verdict("v1", bounds),
-            Err(MatchError::BadVersion(_))
-        ));
+        assert!(judge("v1", "fixed=0.23.0").is_err());
     }
 }

@@ -10,8 +10,8 @@
 
 use scry_sdk::cpe::Cpe;
 use scry_sdk::matcher::{
-    Candidate, Distribution, IndexRecord, MatchConstraint, MatchError, Matcher, MatcherInfo,
-    Vulnerability, arch_op, bad_version, verdicts,
+    Distribution, IndexRecord, MatchConstraint, MatchError, Matcher, MatcherInfo, Vulnerability,
+    arch_op, bad_version,
 };
 use scry_sdk::matching::{RpmVulnerability, rpm_rule};
 use scry_sdk::version::Rpm;
@@ -40,21 +40,11 @@ fn rhel_package(record: &IndexRecord) -> bool {
 
 impl Matcher for RhelMatcher {
     fn info() -> MatcherInfo {
-        MatcherInfo {
-            name: "rhel".into(),
-            version: VERSION.into(),
-        }
-    }
-
-    fn filter(records: Vec<IndexRecord>) -> Vec<bool> {
-        records
-            .iter()
-            .map(|r| content_set(r).is_some() || rhel_package(r))
-            .collect()
+        MatcherInfo::new("rhel", VERSION)
     }
 
     /// No repository key: a distribution record has no repository, so the key is
-    /// checked in [`RhelMatcher::vulnerable`] instead.
+    /// checked in [`covers`] instead.
     fn query() -> Vec<MatchConstraint> {
         vec![
             MatchConstraint::PackageName,
@@ -63,29 +53,28 @@ impl Matcher for RhelMatcher {
         ]
     }
 
+    fn handles(record: &IndexRecord) -> bool {
+        content_set(record).is_some() || rhel_package(record)
+    }
+
     /// The advisory's product must cover the record's content set or release; then the
     /// rpm rule (EVR below the fix, architecture test).
-    fn vulnerable(
-        records: Vec<IndexRecord>,
-        candidates: Vec<Candidate>,
-    ) -> Result<Vec<bool>, MatchError> {
-        verdicts(&records, &candidates, |record, vuln| {
-            if !covers(record, vuln) {
-                return Ok(false);
-            }
-            let (version, arch) = vuln
-                .package
-                .as_ref()
-                .map_or(("", ""), |p| (p.version.as_str(), p.arch.as_str()));
-            let rule = RpmVulnerability {
-                fixed_in_version: &vuln.fixed_in_version,
-                package_version: version,
-                arch,
-                arch_op: arch_op(vuln.arch_op),
-            };
-            rpm_rule::<Rpm>(&record.package.version, &record.package.arch, rule)
-                .map_err(|bad| bad_version(record, vuln, bad))
-        })
+    fn verdict(record: &IndexRecord, vuln: &Vulnerability) -> Result<bool, MatchError> {
+        if !covers(record, vuln) {
+            return Ok(false);
+        }
+        let (version, arch) = vuln
+            .package
+            .as_ref()
+            .map_or(("", ""), |p| (p.version.as_str(), p.arch.as_str()));
+        let rule = RpmVulnerability {
+            fixed_in_version: &vuln.fixed_in_version,
+            package_version: version,
+            arch,
+            arch_op: arch_op(vuln.arch_op),
+        };
+        rpm_rule::<Rpm>(&record.package.version, &record.package.arch, rule)
+            .map_err(|bad| bad_version(record, vuln, bad))
     }
 }
 
@@ -192,50 +181,37 @@ scry_sdk::export_matcher!(RhelMatcher);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scry_sdk::matcher::{ArchOp, Package, Repository};
+    use scry_sdk::matcher::{ArchOp, Candidate, Package, Repository};
 
     const BASEOS: &str = "cpe:/o:redhat:enterprise_linux:9::baseos";
 
     fn record(version: &str, arch: &str, repo_cpe: &str) -> IndexRecord {
-        let mut package = Package::new("openssl-libs", version);
-        package.arch = arch.into();
-        IndexRecord {
-            package,
-            distribution: None,
-            repository: Some(Repository::new(repo_cpe, REPOSITORY_KEY, "", repo_cpe)),
-        }
+        IndexRecord::of(Package::binary("openssl-libs", version).with_arch(arch))
+            .in_repository(Repository::new(repo_cpe, REPOSITORY_KEY, "", repo_cpe))
     }
 
     fn vuln(product: &str, fixed: &str, arch: &str, op: Option<ArchOp>) -> Vulnerability {
         let mut v = Vulnerability::new("CVE-2024-0727", fixed);
-        let mut package = Package::new("openssl-libs", "");
-        package.arch = arch.into();
-        v.package = Some(package);
+        v.package = Some(Package::binary("openssl-libs", "").with_arch(arch));
         v.repository = Some(Repository::new(product, REPOSITORY_KEY, "", ""));
         v.arch_op = op;
         v
     }
 
     fn verdict(record: IndexRecord, vulnerability: Vulnerability) -> Result<bool, MatchError> {
-        let candidate = Candidate {
-            record: 0,
-            vulnerability,
-        };
+        let candidate = Candidate::new(0, vulnerability);
         RhelMatcher::vulnerable(vec![record], vec![candidate]).map(|v| v[0])
     }
 
     /// A RHEL 9 image as Scry indexes it: the distribution from os-release or
     /// `etc/redhat-release`, no repository.
     fn image_record(version: &str, dist_cpe: &str) -> IndexRecord {
-        let mut package = Package::new("openssl-libs", version);
-        package.arch = "x86_64".into();
-        let mut distribution = Distribution::new(DID, "Red Hat Enterprise Linux", "9.2");
-        distribution.cpe = dist_cpe.into();
-        IndexRecord {
-            package,
-            distribution: Some(distribution),
-            repository: None,
-        }
+        let package = Package::binary("openssl-libs", version).with_arch("x86_64");
+        let distribution = Distribution {
+            cpe: dist_cpe.into(),
+            ..Distribution::new(DID, "Red Hat Enterprise Linux", "9.2")
+        };
+        IndexRecord::of(package).in_distribution(distribution)
     }
 
     #[test]

@@ -6,33 +6,110 @@
 pub mod bindings {
     wit_bindgen::generate!({
         world: "matcher-plugin",
-        path: "../wit",
+        path: "wit",
+        // One binding of the shared records for both worlds (see `crate::types`).
+        with: { "scry:plugin/types@0.1.0": crate::types::bindings::scry::plugin::types },
         pub_export_macro: true,
         export_macro_name: "__scry_export_matcher_world",
         default_bindings_module: "scry_sdk::matcher::bindings",
+        // Verdicts and errors compare in tests.
+        additional_derives: [PartialEq, Eq],
     });
 }
 
+pub use crate::types::{Distribution, Package, PackageKind, Repository, SourcePackage};
 pub use bindings::exports::scry::plugin::matcher::{
     ArchOp, Candidate, Guest as __Guest, IndexRecord, MatchConstraint, MatchError, MatcherInfo,
     VersionError, VersionRange, Vulnerability,
 };
-pub use bindings::scry::plugin::types::{
-    Distribution, Package, PackageKind, Repository, SourcePackage,
-};
 
-/// What a matcher plugin implements.
+pub mod distro;
+pub mod osv;
+pub mod testing;
+pub use distro::DistroMatcher;
+pub use osv::OsvMatcher;
+
+/// What a matcher plugin implements. Most matchers only say which records they
+/// handle and judge one (record, vulnerability) pair at a time; `filter` and
+/// `vulnerable` are built on those two. [`OsvMatcher`] and [`DistroMatcher`] implement
+/// this trait from a short declaration.
 pub trait Matcher {
     fn info() -> MatcherInfo;
-    /// One flag per record: does this matcher handle it?
-    fn filter(records: Vec<IndexRecord>) -> Vec<bool>;
     /// Fields a stored vulnerability must share with a record to be a candidate.
     fn query() -> Vec<MatchConstraint>;
-    /// One verdict per candidate.
+    /// Does this matcher judge this record?
+    fn handles(record: &IndexRecord) -> bool;
+    /// Is `record` affected by `vulnerability` (a candidate the host found for it)?
+    fn verdict(record: &IndexRecord, vulnerability: &Vulnerability) -> Result<bool, MatchError>;
+
+    /// One flag per record: does this matcher handle it?
+    fn filter(records: Vec<IndexRecord>) -> Vec<bool> {
+        records.iter().map(Self::handles).collect()
+    }
+    /// One verdict per candidate; the first error ends the call.
     fn vulnerable(
         records: Vec<IndexRecord>,
         candidates: Vec<Candidate>,
-    ) -> Result<Vec<bool>, MatchError>;
+    ) -> Result<Vec<bool>, MatchError> {
+        verdicts(&records, &candidates, Self::verdict)
+    }
+}
+
+/// The `Matcher` impl of a declared matcher: `$module::{query, handles, verdict}`
+/// generic over the declaration trait `$declaration`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __declared_matcher {
+    ($ty:ident, $module:ident, $declaration:ident) => {
+        impl $crate::matcher::Matcher for $ty {
+            fn info() -> $crate::matcher::MatcherInfo {
+                use $crate::matcher::$declaration as _;
+                $crate::matcher::MatcherInfo::new(Self::NAME, Self::VERSION)
+            }
+            fn query() -> ::std::vec::Vec<$crate::matcher::MatchConstraint> {
+                $crate::matcher::$module::query::<Self>()
+            }
+            fn handles(record: &$crate::matcher::IndexRecord) -> bool {
+                $crate::matcher::$module::handles::<Self>(record)
+            }
+            fn verdict(
+                record: &$crate::matcher::IndexRecord,
+                vulnerability: &$crate::matcher::Vulnerability,
+            ) -> ::std::result::Result<bool, $crate::matcher::MatchError> {
+                $crate::matcher::$module::verdict::<Self>(record, vulnerability)
+            }
+        }
+    };
+}
+
+impl MatcherInfo {
+    pub fn new(name: &str, version: &str) -> MatcherInfo {
+        MatcherInfo {
+            name: name.into(),
+            version: version.into(),
+        }
+    }
+}
+
+impl IndexRecord {
+    /// A record of `package` alone, with no distribution or repository.
+    pub fn of(package: Package) -> IndexRecord {
+        IndexRecord {
+            package,
+            distribution: None,
+            repository: None,
+        }
+    }
+
+    pub fn in_distribution(mut self, distribution: Distribution) -> IndexRecord {
+        self.distribution = Some(distribution);
+        self
+    }
+
+    pub fn in_repository(mut self, repository: Repository) -> IndexRecord {
+        self.repository = Some(repository);
+        self
+    }
 }
 
 /// Exports a type implementing [`Matcher`] as the plugin's `matcher` interface.
@@ -134,52 +211,8 @@ pub fn repository_name(record: &IndexRecord) -> &str {
     record.repository.as_ref().map_or("", |r| r.name.as_str())
 }
 
-// Constructors for tests and hosts-in-miniature: every field empty but the named ones.
-
-impl Package {
-    pub fn new(name: &str, version: &str) -> Package {
-        Package {
-            name: name.into(),
-            version: version.into(),
-            kind: PackageKind::Binary,
-            source: None,
-            arch: String::new(),
-            package_db: String::new(),
-            file_path: String::new(),
-            module: String::new(),
-            cpe: String::new(),
-            repository_hint: String::new(),
-        }
-    }
-}
-
-impl Distribution {
-    pub fn new(did: &str, name: &str, version_id: &str) -> Distribution {
-        Distribution {
-            did: did.into(),
-            name: name.into(),
-            version: version_id.into(),
-            version_code_name: String::new(),
-            version_id: version_id.into(),
-            arch: String::new(),
-            cpe: String::new(),
-            pretty_name: String::new(),
-        }
-    }
-}
-
-impl Repository {
-    pub fn new(name: &str, key: &str, uri: &str, cpe: &str) -> Repository {
-        Repository {
-            name: name.into(),
-            key: key.into(),
-            uri: uri.into(),
-            cpe: cpe.into(),
-        }
-    }
-}
-
 impl Vulnerability {
+    /// A vulnerability with only a name and a fixed-in version (tests, examples).
     pub fn new(name: &str, fixed_in_version: &str) -> Vulnerability {
         Vulnerability {
             id: String::new(),
@@ -195,6 +228,16 @@ impl Vulnerability {
             fixed_in_version: fixed_in_version.into(),
             range: None,
             arch_op: None,
+        }
+    }
+}
+
+impl Candidate {
+    /// `vulnerability` proposed for `records[record]`.
+    pub fn new(record: u32, vulnerability: Vulnerability) -> Candidate {
+        Candidate {
+            record,
+            vulnerability,
         }
     }
 }

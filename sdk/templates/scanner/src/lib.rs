@@ -5,27 +5,22 @@
 //! enough, and never runs anything.
 
 use scry_sdk::scanner::{
-    Findings, Identity, LayerFile, Package, PackageKind, Repository, ScanError, Scanner,
-    ScannerKind, Wants,
+    Findings, Identity, LayerFile, Package, Repository, ScanError, Scanner, Wants,
 };
+
+/// Bump whenever the same files would yield different packages: the host keys cached
+/// layer results by it, and a new version changes `index_state` (Quay re-indexes).
+const VERSION: &str = "1";
 
 pub struct Gemspecs;
 
 impl Scanner for Gemspecs {
     fn identify() -> Identity {
-        Identity {
-            name: "gemspec".into(),
-            version: "1".into(),
-            kind: ScannerKind::Package,
-        }
+        Identity::package("gemspec", VERSION)
     }
 
     fn wanted() -> Wants {
-        Wants {
-            globs: vec!["**/specifications/*.gemspec".into()],
-            executables: false,
-            magic: Vec::new(),
-        }
+        Wants::globs(["**/specifications/*.gemspec"])
     }
 
     fn scan(files: Vec<LayerFile>) -> Result<Findings, ScanError> {
@@ -38,26 +33,14 @@ impl Scanner for Gemspecs {
                     "no s.name / s.version assignment",
                 ));
             };
-            findings.packages.push(Package {
-                name,
-                version,
-                kind: PackageKind::Binary,
-                source: None,
-                arch: String::new(),
-                package_db: format!("ruby:{}", file.dir()),
-                file_path: file.path.clone(),
-                module: String::new(),
-                cpe: String::new(),
-                repository_hint: String::new(),
-            });
+            let gem = Package::binary(name, version)
+                .with_package_db(format!("ruby:{}", file.dir()))
+                .with_file_path(&file.path);
+            findings.packages.push(gem);
         }
         if !findings.packages.is_empty() {
-            findings.repositories.push(Repository {
-                name: "rubygems".into(),
-                key: String::new(),
-                uri: "https://rubygems.org/gems/".into(),
-                cpe: String::new(),
-            });
+            let rubygems = Repository::new("rubygems", "", "https://rubygems.org/gems/", "");
+            findings.repositories.push(rubygems);
         }
         Ok(findings)
     }
