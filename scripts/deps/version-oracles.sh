@@ -18,7 +18,9 @@ APT_PACKAGES=(
   python3-rpm                                # rpm.labelCompare
   python3-venv                               # the venv below
   golang-go                                  # builds the go-apk-version oracle
-  golang-github-knqyf263-go-apk-version-dev  # apk-tools' cases + Clair's apk ordering
+  golang-github-knqyf263-go-apk-version-dev  # apk-tools 2's cases + Clair's apk ordering
+  # (apk-tools 3, which Scry follows, has no Debian package: its facts are a table
+  # in sdk/tests/version_oracles/apk_tools3.rs)
   golang-github-knqyf263-go-rpm-version-dev  # extra rpm cases
   libmaven3-core-java                        # Maven's ComparableVersion (maven3-artifact.jar)
   default-jdk-headless                       # runs the single-file Java Maven oracle

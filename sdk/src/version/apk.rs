@@ -1,17 +1,24 @@
-//! Alpine package versions, ordered as apk-tools orders them:
-//! `number{.number}[letter]{_suffix[number]}[-rN]`.
+//! Alpine package versions, ordered as apk-tools 3 (current Alpine's, by which its
+//! secdb `fixed` versions are judged) orders them:
+//! `number{.number}[letter]{_suffix[number]}[~hash][-rN]`.
 //!
 //! apk-tools compares two versions token by token. Each token has a kind, set by
-//! what precedes it (a `.`, a letter, `_`, `-r`, ...); while the kinds agree the
-//! values decide, and where they first differ the kinds decide (see
-//! [`cmp_kinds`]).
+//! what precedes it (a `.`, a letter, `_`, `~`, `-r`, ...); while the kinds agree
+//! the values decide, and where they first differ the kinds decide (see
+//! [`cmp_kinds`]): a pre-release suffix is older than anything else (`6.0_pre1` <
+//! `6.0` < `6.0-r0` < `6.0_p1` < `6.0a` < `6.0.1`).
 //!
-//! This follows apk-tools 2 and go-apk-version (the library Clair uses) exactly,
-//! quirks included: `1.0` > `1.00`, `1.0.5` < `1.05`, `1.0_pre_p` > `1.0_pre1_p`, and
-//! without a revision `1.0` < `1.0_alpha` (with `-r0` on both the order is the
-//! expected one; real packages always carry `-rN`).
+//! Quirks kept because apk-tools has them: a number after a `.` that has a leading
+//! zero (on either side) compares as text, so `1.0` < `1.00`, `1.05` < `1.5` and
+//! `1.05` > `1.010`; `1.0_pre_p` > `1.0_pre1_p`; `1.0_alpha0` > `1.0_alpha`.
+//! Not kept: apk-tools holds numbers in 64 bits, wrapping past 20 digits; Scry
+//! compares numbers of any length by value.
+//!
+//! apk-tools 2 and go-apk-version (Clair's) differ: they order `1.0_alpha` after
+//! `1.0` and `1.0` after `1.00`, accept a number after the letter (`1.2a3`), and
+//! reject `~hash`.
 
-use super::digits::{Number, digit_run};
+use super::digits::{Number, cmp_digits, digit_run};
 use super::{VersionError, order_by_cmp};
 use std::cmp::Ordering;
 use std::fmt;
@@ -29,14 +36,15 @@ pub struct Apk {
 /// that goes on with `.1`), except for pre-release suffixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
-    /// A number after a `.`: a leading zero makes it sort low (see [`Value::Zeros`]).
-    DotNumber,
-    /// The first number, a number after a letter, or what follows a run of
-    /// leading zeros.
-    Number,
+    /// The first number: always compared by value (`01.2` = `1.2`).
+    First,
+    /// A number after a `.`.
+    Dotted,
     Letter,
     Suffix,
     SuffixNumber,
+    /// `~` and lowercase hex digits, compared as text.
+    Hash,
     Revision,
     End,
 }
@@ -44,13 +52,13 @@ enum Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Value {
     Number(Number),
-    /// A run of n leading zeros after a `.`: sorts below every number, and fewer
-    /// zeros sort higher (`1.0` > `1.00`). Unless the version ends there, a
-    /// [`Kind::Number`] token follows with the digits after the run.
-    Zeros(usize),
+    /// The digits of a [`Kind::Dotted`] number, leading zeros kept: they decide
+    /// whether it compares by value or as text (see [`cmp_dotted`]).
+    Digits(Vec<u8>),
     Letter(u8),
     /// Rank in [`PRE_SUFFIXES`] then [`POST_SUFFIXES`], pre-releases negative.
     Suffix(i8),
+    Hash(Vec<u8>),
 }
 
 #[derive(Debug, Clone)]
@@ -65,13 +73,12 @@ const PRE_SUFFIXES: [&str; 4] = ["alpha", "beta", "pre", "rc"];
 const POST_SUFFIXES: [&str; 5] = ["cvs", "svn", "git", "hg", "p"];
 
 impl Apk {
-    /// Parses an apk version: `number{.number}[letter]{_suffix[number]}[-rN]`, where
-    /// like apk-tools a letter may also be followed by more digits (`1.2a3`).
-    /// Rejected: anything not starting with a digit, empty numbers (`1.`, `1..2`),
-    /// two letters in a row, unknown suffixes, `-` not followed by `r` and digits,
-    /// and anything after the revision. (apk-tools itself lets some of these
-    /// through, such as `1.` and `-r` without digits; real packages never have them.)
-    /// The `~hash` of apk-tools 3 is not supported.
+    /// Parses an apk version: `number{.number}[letter]{_suffix[number]}[~hash][-rN]`,
+    /// rejecting what apk-tools 3 rejects: anything not starting with a digit,
+    /// empty numbers (`1.`, `1..2`, `-r`), a letter followed by anything but `_`,
+    /// `~`, `-r` or the end (`1.0bc`, `1.0a1`), unknown or empty suffixes, a `~`
+    /// without lowercase hex digits, `-` not followed by `r`, and anything after the
+    /// revision.
     pub fn parse(text: &str) -> Result<Apk, VersionError> {
         let tokens =
             tokenize(text.as_bytes()).map_err(|reason| VersionError::new("apk", text, reason))?;
@@ -88,76 +95,69 @@ impl Apk {
 }
 
 fn tokenize(mut s: &[u8]) -> Result<Vec<Token>, &'static str> {
-    let mut tokens = Vec::new();
-    let mut kind = Kind::Number;
-    let mut push = |kind, value| tokens.push(Token { kind, value });
-    // Reads a token of `kind` at the start of `s`, then picks the next kind from
-    // the separator that follows, as apk-tools' state machine does.
-    loop {
-        let n = digit_run(s);
-        match kind {
-            Kind::DotNumber if n == 0 => return Err("'.' not followed by a number"),
-            Kind::DotNumber if s[0] == b'0' => {
-                let zeros = s.iter().take_while(|&&c| c == b'0').count();
-                push(kind, Value::Zeros(zeros));
-                s = &s[zeros..];
-                if s.is_empty() {
-                    break;
-                }
-                // apk-tools reads what follows the zeros as a plain number, which
-                // may have no digits (worth 0): "1.0.5" is 1, zeros, 0, 5.
-                let n = digit_run(s);
-                push(Kind::Number, number(&s[..n]));
-                s = &s[n..];
-                kind = Kind::Number;
-            }
-            Kind::Number | Kind::DotNumber | Kind::SuffixNumber => {
+    let n = digit_run(s);
+    if n == 0 {
+        return Err("must start with a number");
+    }
+    let mut tokens = vec![Token {
+        kind: Kind::First,
+        value: number(&s[..n]),
+    }];
+    s = &s[n..];
+    // As apk-tools' lexer: the character after a token picks the next token's
+    // kind, and the previous kind decides whether that kind may come next.
+    while let Some(&next) = s.first() {
+        let after = tokens.last().map_or(Kind::First, |t| t.kind);
+        let (kind, value, len) = match next {
+            b'.' if after <= Kind::Dotted => {
+                let n = digit_run(&s[1..]);
                 if n == 0 {
-                    return Err("expected a number");
+                    return Err("'.' not followed by a number");
                 }
-                push(kind, number(&s[..n]));
-                s = &s[n..];
+                (Kind::Dotted, Value::Digits(s[1..1 + n].to_vec()), 1 + n)
             }
-            Kind::Letter => {
-                push(kind, Value::Letter(s[0]));
-                s = &s[1..];
+            b'a'..=b'z' if after <= Kind::Dotted => (Kind::Letter, Value::Letter(next), 1),
+            b'0'..=b'9' if after == Kind::Suffix => {
+                let n = digit_run(s);
+                (Kind::SuffixNumber, number(&s[..n]), n)
             }
-            Kind::Suffix => {
-                let len = s.iter().take_while(|c| c.is_ascii_lowercase()).count();
-                let rank = suffix_rank(&s[..len]).ok_or("unknown '_' suffix")?;
-                push(kind, Value::Suffix(rank));
-                s = &s[len..];
+            b'_' if after <= Kind::SuffixNumber => {
+                let len = s[1..].iter().take_while(|c| c.is_ascii_lowercase()).count();
+                let rank = suffix_rank(&s[1..1 + len]).ok_or("unknown '_' suffix")?;
+                (Kind::Suffix, Value::Suffix(rank), 1 + len)
             }
-            Kind::Revision => {
+            b'~' if after < Kind::Hash => {
+                let len = s[1..].iter().take_while(|c| is_hash_digit(**c)).count();
+                if len == 0 {
+                    return Err("'~' not followed by a lowercase hex commit hash");
+                }
+                (Kind::Hash, Value::Hash(s[1..1 + len].to_vec()), 1 + len)
+            }
+            b'-' if after < Kind::Revision && s.get(1) == Some(&b'r') => {
+                let n = digit_run(&s[2..]);
                 if n == 0 {
                     return Err("'-r' not followed by a number");
                 }
-                push(kind, number(&s[..n]));
-                s = &s[n..];
+                (Kind::Revision, number(&s[2..2 + n]), 2 + n)
             }
-            Kind::End => unreachable!("no token is read after the end"),
-        }
-        let Some(&next) = s.first() else { break };
-        let numeric = matches!(kind, Kind::Number | Kind::DotNumber);
-        (kind, s) = match next {
-            b'.' if numeric => (Kind::DotNumber, &s[1..]),
-            b'a'..=b'z' if numeric => (Kind::Letter, s),
-            b'0'..=b'9' if kind == Kind::Letter => (Kind::Number, s),
-            b'0'..=b'9' if kind == Kind::Suffix => (Kind::SuffixNumber, s),
-            b'_' if kind < Kind::Revision => (Kind::Suffix, &s[1..]),
-            b'-' if kind < Kind::Revision && s.get(1) == Some(&b'r') => (Kind::Revision, &s[2..]),
             _ => {
                 return Err(
-                    "unexpected character (expected number{.number}[letter]{_suffix[number]}[-rN])",
+                    "unexpected character (expected number{.number}[letter]{_suffix[number]}[~hash][-rN])",
                 );
             }
         };
+        tokens.push(Token { kind, value });
+        s = &s[len..];
     }
     Ok(tokens)
 }
 
 fn number(digits: &[u8]) -> Value {
     Value::Number(Number::from_digits(digits))
+}
+
+fn is_hash_digit(c: u8) -> bool {
+    c.is_ascii_digit() || (b'a'..=b'f').contains(&c)
 }
 
 fn suffix_rank(name: &[u8]) -> Option<i8> {
@@ -168,14 +168,24 @@ fn suffix_rank(name: &[u8]) -> Option<i8> {
     find(&POST_SUFFIXES).map(|i| i as i8)
 }
 
+/// Numbers after a `.` compare by value unless either has a leading zero; then,
+/// like Gentoo, as text (byte by byte, a prefix first): `1.09` < `1.1`, `1.0` <
+/// `1.00` < `1.001` < `1.01`.
+fn cmp_dotted(a: &[u8], b: &[u8]) -> Ordering {
+    if a.first() == Some(&b'0') || b.first() == Some(&b'0') {
+        a.cmp(b)
+    } else {
+        cmp_digits(a, b)
+    }
+}
+
 fn cmp_values(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Number(a), Value::Number(b)) => a.cmp(b),
-        (Value::Zeros(a), Value::Zeros(b)) => b.cmp(a),
-        (Value::Zeros(_), _) => Ordering::Less,
-        (_, Value::Zeros(_)) => Ordering::Greater,
+        (Value::Digits(a), Value::Digits(b)) => cmp_dotted(a, b),
         (Value::Letter(a), Value::Letter(b)) => a.cmp(b),
         (Value::Suffix(a), Value::Suffix(b)) => a.cmp(b),
+        (Value::Hash(a), Value::Hash(b)) => a.cmp(b),
         // Tokens of one kind always carry values of one type.
         _ => unreachable!("apk tokens of the same kind with different value types"),
     }
@@ -241,30 +251,44 @@ mod tests {
 
     #[test]
     fn orders_like_apk_tools() {
-        assert!(v("1.2.3_rc1-r0") < v("1.2.3-r0"));
+        assert!(v("6.0_pre1") < v("6.0"));
+        assert!(v("1.0_alpha") < v("1.0"));
+        assert!(v("1.0_rc1-r0") < v("1.0-r0"));
         assert!(v("1.2.3-r10") > v("1.2.3-r9"));
         assert!(v("1.0_alpha") < v("1.0_beta"));
         assert!(v("1.0_p1") > v("1.0"));
         assert!(v("1.0_p1") < v("1.0.1"));
-        assert!(v("1.0a") > v("1.0"));
+        assert!(v("1.0a") > v("1.0_p1"));
         assert!(v("1.0a") < v("1.0.1"));
-        assert!(v("1.0") > v("1.00"));
+        assert!(v("1.0") < v("1.00"));
         assert!(v("1.05") < v("1.5"));
+        assert!(v("1.05") > v("1.010"));
+        assert!(v("1.10") > v("1.9"));
         assert!(v("1") < v("1.0"));
         assert!(v("0.1.0_alpha_pre2") < v("0.1.0_alpha"));
-        assert!(v("1.0.5") < v("1.05"));
-        assert!(v("1.0a1") > v("1.0a"));
+        assert!(v("1.0~12") < v("1.0~123"));
+        assert!(v("1.0~9") > v("1.0~10"));
+        assert!(v("1.0~ab") > v("1.0-r1"));
         assert_eq!(v("01.2"), v("1.2"));
+        assert_eq!(v("1.2_p01-r01"), v("1.2_p1-r1"));
     }
 
+    /// The full table of valid and invalid versions is in the oracle tests
+    /// (`apk_tools3.rs`); these are the parser's error paths.
     #[test]
     fn rejects_invalid() {
-        for bad in [
-            "", "a1", "1.", "1..2", "1.0bc", "1.0_foo", "1.0-1", "1.0-r", "1.0-r1a", "1a.2",
-            "1_p.1",
+        for (bad, reason) in [
+            ("", "must start"),
+            ("1..2", "'.' not followed"),
+            ("1.0a1", "unexpected character"),
+            ("1.0_foo", "unknown '_' suffix"),
+            ("1.0~AB", "'~' not followed"),
+            ("1.0-r", "'-r' not followed"),
+            ("1.0-r1~ab", "unexpected character"),
         ] {
             let e = Apk::parse(bad).unwrap_err();
             assert_eq!(e.input(), bad);
+            assert!(e.to_string().contains(reason), "{bad}: {e}");
         }
     }
 }

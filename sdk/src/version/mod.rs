@@ -8,8 +8,9 @@
 //! equal Debian versions. None of the types implement `Hash` for that reason.
 //!
 //! The tests in `sdk/tests/version_oracles/` compare each ordering with the real tool
-//! (dpkg, rpm, Python `packaging`, apk-tools' own cases, `semantic_version`, Maven's
-//! `ComparableVersion`, RubyGems' `Gem::Version`, PyPI `univers`).
+//! (dpkg, rpm, Python `packaging`, facts checked against apk-tools 3,
+//! `semantic_version`, Maven's `ComparableVersion`, RubyGems' `Gem::Version`, PyPI
+//! `univers`).
 
 mod apk;
 mod digits;
