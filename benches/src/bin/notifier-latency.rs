@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
     results::release_only(args.write_results)?;
     let load_before = machine::load_average();
     let runtime = Runtime::new(RuntimeConfig::default())?;
-    let debian = scry_plugins::FIRST_PARTY_MATCHERS
+    let debian = scry_bundled::FIRST_PARTY_MATCHERS
         .iter()
         .find(|b| b.name == "debian")
         .ok_or_else(|| anyhow::anyhow!("no debian matcher"))?;

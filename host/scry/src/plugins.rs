@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use scry_runtime::{MatcherPlugin, Runtime, ScannerPlugin, World, world_of};
 
-/// A loaded plugin with where it came from and its bytes (for the live registries).
+/// A loaded plugin with where it came from and its bytes (for the live plugin sets).
 pub struct Loaded<P> {
     pub plugin: P,
     /// `embedded` or `directory`.
@@ -31,7 +31,7 @@ impl PluginSets {
         self.matchers.iter().map(|l| l.plugin.clone()).collect()
     }
 
-    /// (plugin, origin, bytes) of each, as a registry's base.
+    /// (plugin, origin, bytes) of each, as a live set's base.
     pub fn sources<P: Clone>(loaded: &[Loaded<P>]) -> Vec<(P, String, Arc<[u8]>)> {
         loaded
             .iter()
@@ -45,14 +45,14 @@ pub fn load(runtime: &Runtime, dir: Option<&Path>) -> anyhow::Result<PluginSets>
         scanners: Vec::new(),
         matchers: Vec::new(),
     };
-    for bundled in scry_plugins::FIRST_PARTY {
+    for bundled in scry_bundled::FIRST_PARTY {
         sets.scanners.push(Loaded {
             plugin: ScannerPlugin::load(runtime, bundled.name, bundled.wasm)?,
             origin: "embedded",
             wasm: Arc::from(bundled.wasm),
         });
     }
-    for bundled in scry_plugins::FIRST_PARTY_MATCHERS {
+    for bundled in scry_bundled::FIRST_PARTY_MATCHERS {
         sets.matchers.push(Loaded {
             plugin: Arc::new(MatcherPlugin::load(runtime, bundled.name, bundled.wasm)?),
             origin: "embedded",

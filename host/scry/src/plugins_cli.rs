@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use scry_config::Psk;
 use scry_config::psk::ADMIN_ISSUER;
-use scry_registry::{DEFAULT_MAX_COMPONENT, content_hash, verify};
+use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, content_hash, verify};
 use scry_runtime::{Runtime, RuntimeConfig};
 
 /// Where a change goes.
@@ -125,7 +125,7 @@ fn remove_from_dir(dir: &Path, name: &str, world: Option<&str>) -> anyhow::Resul
             continue;
         }
         let wasm = std::fs::read(&path)?;
-        let named = |info: &scry_registry::PluginInfo| {
+        let named = |info: &scry_plugin_sets::PluginInfo| {
             info.name == name && world.is_none_or(|w| w == info.world)
         };
         if verify(&runtime, &wasm, usize::MAX).is_ok_and(|info| named(&info)) {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use scry_config::{Config, Invocation, Mode};
 use scry_indexer::{IndexerService, Scanners};
 use scry_matcher::{LiveMatchers, Matchers};
-use scry_registry::{DEFAULT_MAX_COMPONENT, Registries, Registry, ScannerWorld};
+use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, LivePluginSet, LivePluginSets, ScannerWorld};
 use scry_runtime::{Runtime, RuntimeConfig};
 use scry_server::{AdminApi, AffectedApi, Metrics, Readiness, Services};
 
@@ -49,18 +49,19 @@ pub async fn serve(
     };
     let (indexer, affected, scanners) = match mode {
         Mode::Combo | Mode::Indexer => {
-            let (indexer, registry) = start_indexer(&config, &runtime, &plugins, &metrics).await?;
+            let (indexer, plugin_set) =
+                start_indexer(&config, &runtime, &plugins, &metrics).await?;
             let affected = Arc::new(AffectedApi {
                 store: indexer.store().clone(),
                 matchers: LiveMatchers::new(Matchers::new(plugins.matcher_plugins())),
             });
-            (Some(indexer), Some(affected), Some(registry))
+            (Some(indexer), Some(affected), Some(plugin_set))
         }
         Mode::Matcher | Mode::Notifier => (None, None, None),
     };
     let (matcher, matchers) = match mode {
         Mode::Combo | Mode::Matcher => {
-            let (api, registry) = serve_matcher::start_matcher(
+            let (api, plugin_set) = serve_matcher::start_matcher(
                 &config,
                 mode,
                 &runtime,
@@ -70,11 +71,11 @@ pub async fn serve(
                 &metrics,
             )
             .await?;
-            (Some(api), Some(registry))
+            (Some(api), Some(plugin_set))
         }
         _ => (None, None),
     };
-    let registries = Registries {
+    let plugin_sets = LivePluginSets {
         runtime: runtime.clone(),
         scanners,
         matchers,
@@ -83,10 +84,10 @@ pub async fn serve(
     if let Some(dir) = plugin_dir
         && mode != Mode::Notifier
     {
-        tokio::spawn(crate::plugin_watch::watch(dir, registries.clone()));
+        tokio::spawn(crate::plugin_watch::watch(dir, plugin_sets.clone()));
     }
-    let admin = (registries.scanners.is_some() || registries.matchers.is_some())
-        .then(|| Arc::new(AdminApi { registries }));
+    let admin = (plugin_sets.scanners.is_some() || plugin_sets.matchers.is_some())
+        .then(|| Arc::new(AdminApi { plugin_sets }));
     let local = match (&affected, &matcher) {
         (Some(affected), Some(matcher)) => Some(serve_notifier::Local {
             indexer: affected.store.clone(),
@@ -134,7 +135,7 @@ async fn start_indexer(
     runtime: &Runtime,
     plugins: &PluginSets,
     metrics: &Arc<Metrics>,
-) -> anyhow::Result<(Arc<IndexerService>, Arc<Registry<ScannerWorld>>)> {
+) -> anyhow::Result<(Arc<IndexerService>, Arc<LivePluginSet<ScannerWorld>>)> {
     let mut scanners = Scanners::new(plugins.scanner_plugins())?;
     Arc::get_mut(&mut scanners)
         .expect("not shared yet")
@@ -158,15 +159,15 @@ async fn start_indexer(
         ]
     });
     let indexer = Arc::new(IndexerService::new(scanners, store.clone()).await?);
-    let registry = Arc::new(Registry::new(
+    let plugin_set = Arc::new(LivePluginSet::new(
         runtime.clone(),
         indexer.clone(),
         store.plugin_set(),
         PluginSets::sources(&plugins.scanners),
         DEFAULT_MAX_COMPONENT,
     ));
-    crate::plugin_watch::follow_database(&registry).await;
-    Ok((indexer, registry))
+    crate::plugin_watch::follow_database(&plugin_set).await;
+    Ok((indexer, plugin_set))
 }
 
 /// SIGINT or SIGTERM: stop accepting, let in-flight requests finish.

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use scry_config::{Config, Database, Mode};
 use scry_matcher::updates::{StatusBoard, schedule};
 use scry_matcher::{IndexReports, LiveMatchers, MatcherService, Matchers};
-use scry_registry::{DEFAULT_MAX_COMPONENT, MatcherTarget, MatcherWorld, Registry};
+use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, LivePluginSet, MatcherTarget, MatcherWorld};
 use scry_runtime::{MatcherPlugin, Runtime};
 use scry_server::{MatcherApi, Metrics, RemoteIndexer};
 use scry_store::{Store, VulnStore};
@@ -76,7 +76,7 @@ pub fn updater_sets(config: &Config) -> anyhow::Result<Vec<Arc<dyn scry_updaters
         .map_err(|err| anyhow::anyhow!("updaters.sets: {err}"))
 }
 
-/// The matcher service and the registry that swaps its plugins. `affected`: the
+/// The matcher service and the live set that swaps its plugins. `affected`: the
 /// indexer's affected-manifest set in combo mode, swapped along.
 pub async fn start_matcher(
     config: &Config,
@@ -86,14 +86,14 @@ pub async fn start_matcher(
     indexer_store: Option<Store>,
     affected: Option<Arc<LiveMatchers>>,
     metrics: &Arc<Metrics>,
-) -> anyhow::Result<(Arc<MatcherApi>, Arc<Registry<MatcherWorld>>)> {
+) -> anyhow::Result<(Arc<MatcherApi>, Arc<LivePluginSet<MatcherWorld>>)> {
     let store = open_vuln_store(config).await?;
     let all = plugins.matcher_plugins();
     let enabled = enabled_names(config, &all)?;
     let enabled_plugins = plugins
         .matchers
         .iter()
-        .filter(|l| scry_registry::runs(enabled.as_ref(), l.origin, l.plugin.name()))
+        .filter(|l| scry_plugin_sets::runs(enabled.as_ref(), l.origin, l.plugin.name()))
         .map(|l| l.plugin.clone())
         .collect();
     let index: Arc<dyn IndexReports> = match (mode, indexer_store) {
@@ -115,14 +115,14 @@ pub async fn start_matcher(
     if let Some(affected) = affected {
         target = target.view(affected, None);
     }
-    let registry = Arc::new(Registry::new(
+    let plugin_set = Arc::new(LivePluginSet::new(
         runtime.clone(),
         Arc::new(target),
         store.plugin_set(),
         PluginSets::sources(&plugins.matchers),
         DEFAULT_MAX_COMPONENT,
     ));
-    crate::plugin_watch::follow_database(&registry).await;
+    crate::plugin_watch::follow_database(&plugin_set).await;
     let board = Arc::new(StatusBoard::default());
     metrics.register(|registry| board.register(registry));
     let sets = updater_sets(config)?;
@@ -140,5 +140,5 @@ pub async fn start_matcher(
         service,
         cache_age: config.matcher.effective_cache_age(),
     });
-    Ok((api, registry))
+    Ok((api, plugin_set))
 }

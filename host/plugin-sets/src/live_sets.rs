@@ -8,7 +8,7 @@ use scry_runtime::{Runtime, World};
 
 use crate::check::{Rejection, check_upload, world};
 use crate::kinds::{MatcherWorld, ScannerWorld};
-use crate::registry::{Change, PluginInfo, Registry};
+use crate::live_set::{Change, LivePluginSet, PluginInfo};
 
 /// `scanner` or `matcher` (as [`PluginInfo::world`] and the admin API say it).
 pub fn parse_world(name: &str) -> Option<World> {
@@ -18,15 +18,15 @@ pub fn parse_world(name: &str) -> Option<World> {
 }
 
 #[derive(Clone)]
-pub struct Registries {
+pub struct LivePluginSets {
     pub runtime: Runtime,
-    pub scanners: Option<Arc<Registry<ScannerWorld>>>,
-    pub matchers: Option<Arc<Registry<MatcherWorld>>>,
+    pub scanners: Option<Arc<LivePluginSet<ScannerWorld>>>,
+    pub matchers: Option<Arc<LivePluginSet<MatcherWorld>>>,
     /// Uploads larger than this are refused before anything else.
     pub max_component: usize,
 }
 
-impl Registries {
+impl LivePluginSets {
     /// Every plugin of both sets.
     pub async fn list(&self) -> Vec<PluginInfo> {
         let mut plugins = Vec::new();
@@ -60,12 +60,12 @@ impl Registries {
             })??;
         let change = match world {
             World::Scanner => {
-                let registry = self.scanners.as_ref().ok_or(Rejection::NotServed(world))?;
-                registry.add_checked(wasm, hash, origin).await?
+                let set = self.scanners.as_ref().ok_or(Rejection::NotServed(world))?;
+                set.add_checked(wasm, hash, origin).await?
             }
             World::Matcher => {
-                let registry = self.matchers.as_ref().ok_or(Rejection::NotServed(world))?;
-                registry.add_checked(wasm, hash, origin).await?
+                let set = self.matchers.as_ref().ok_or(Rejection::NotServed(world))?;
+                set.add_checked(wasm, hash, origin).await?
             }
         };
         Ok((world, change))

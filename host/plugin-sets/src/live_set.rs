@@ -73,7 +73,7 @@ struct Live<K: PluginKind> {
 /// The set every process on one service database shares. A change is written to the
 /// database and applied here at once; other processes follow within their polling
 /// interval.
-pub struct Registry<K: PluginKind> {
+pub struct LivePluginSet<K: PluginKind> {
     runtime: Runtime,
     target: Arc<dyn Target<K>>,
     set: PluginSet,
@@ -100,7 +100,7 @@ pub(crate) fn info<K: PluginKind>(
     }
 }
 
-impl<K: PluginKind> Registry<K> {
+impl<K: PluginKind> LivePluginSet<K> {
     /// `base`: the plugins `target` runs now, as (plugin, origin, component bytes).
     pub fn new(
         runtime: Runtime,
@@ -108,7 +108,7 @@ impl<K: PluginKind> Registry<K> {
         set: PluginSet,
         base: Vec<(K::Plugin, String, Arc<[u8]>)>,
         max_component: usize,
-    ) -> Registry<K> {
+    ) -> LivePluginSet<K> {
         let base: Vec<Entry<K>> = base
             .into_iter()
             .map(|(plugin, origin, wasm)| Entry {
@@ -117,7 +117,7 @@ impl<K: PluginKind> Registry<K> {
                 plugin,
             })
             .collect();
-        Registry {
+        LivePluginSet {
             runtime,
             target,
             set,
@@ -167,7 +167,7 @@ impl<K: PluginKind> Registry<K> {
         self.add_checked(wasm.into(), hash, origin).await
     }
 
-    /// [`Registry::add`] of an upload whose size and content `hash` were checked.
+    /// [`LivePluginSet::add`] of an upload whose size and content `hash` were checked.
     pub(crate) async fn add_checked(
         &self,
         wasm: Arc<[u8]>,

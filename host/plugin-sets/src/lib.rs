@@ -14,10 +14,10 @@
 
 mod check;
 mod kinds;
-mod registries;
-mod registry;
+mod live_set;
+mod live_sets;
 
 pub use check::{DEFAULT_MAX_COMPONENT, Rejection, content_hash, verify};
 pub use kinds::{Installed, MatcherTarget, MatcherWorld, PluginKind, ScannerWorld, Target, runs};
-pub use registries::{Registries, parse_world};
-pub use registry::{Change, PluginInfo, Registry, Swapped};
+pub use live_set::{Change, LivePluginSet, PluginInfo, Swapped};
+pub use live_sets::{LivePluginSets, parse_world};
