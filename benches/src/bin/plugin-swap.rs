@@ -19,7 +19,7 @@ use clap::Parser;
 use scry_benches::stats::{median, range};
 use scry_benches::{machine, results};
 use scry_indexer::{IndexerService, Scanners};
-use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, LivePluginSet, ScannerWorld, content_hash};
+use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, LivePluginSet, Loaded, ScannerWorld, content_hash};
 use scry_runtime::{Runtime, RuntimeConfig, ScannerPlugin};
 use scry_server::{Metrics, Services};
 use scry_store::testing::TestDb;
@@ -47,10 +47,14 @@ async fn indexer(
         .iter()
         .map(|b| ScannerPlugin::load(runtime, b.name, b.wasm))
         .collect::<Result<Vec<_>, _>>()?;
-    let sources = plugins
+    let sources: Vec<Loaded<ScannerPlugin>> = plugins
         .iter()
         .zip(scry_bundled::FIRST_PARTY)
-        .map(|(plugin, b)| (plugin.clone(), "embedded".to_string(), Arc::from(b.wasm)))
+        .map(|(plugin, b)| Loaded {
+            plugin: plugin.clone(),
+            origin: "embedded",
+            wasm: Arc::from(b.wasm),
+        })
         .collect();
     let store = db.store().await;
     let service = Arc::new(IndexerService::new(Scanners::new(plugins)?, store.clone()).await?);
@@ -58,7 +62,7 @@ async fn indexer(
         runtime.clone(),
         service.clone(),
         store.plugin_set(),
-        sources,
+        &sources,
         DEFAULT_MAX_COMPONENT,
     ));
     tokio::spawn(live.clone().follow(FOLLOW));

@@ -10,6 +10,7 @@ use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
 use crate::check::{Rejection, check_size, check_upload, content_hash, load_checked};
+use crate::initial::Loaded;
 use crate::kinds::{Installed, PluginKind, Target};
 
 /// One plugin of a live set, as listed.
@@ -101,20 +102,20 @@ pub(crate) fn info<K: PluginKind>(
 }
 
 impl<K: PluginKind> LivePluginSet<K> {
-    /// `base`: the plugins `target` runs now, as (plugin, origin, component bytes).
+    /// `base`: the plugins `target` runs now.
     pub fn new(
         runtime: Runtime,
         target: Arc<dyn Target<K>>,
         set: PluginSet,
-        base: Vec<(K::Plugin, String, Arc<[u8]>)>,
+        base: &[Loaded<K::Plugin>],
         max_component: usize,
     ) -> LivePluginSet<K> {
         let base: Vec<Entry<K>> = base
-            .into_iter()
-            .map(|(plugin, origin, wasm)| Entry {
-                info: info::<K>(&plugin, &origin, content_hash(&wasm)),
-                wasm,
-                plugin,
+            .iter()
+            .map(|loaded| Entry {
+                info: info::<K>(&loaded.plugin, loaded.origin, content_hash(&loaded.wasm)),
+                wasm: loaded.wasm.clone(),
+                plugin: loaded.plugin.clone(),
             })
             .collect();
         LivePluginSet {

@@ -7,8 +7,16 @@ use std::sync::Arc;
 use scry_runtime::{Runtime, World};
 
 use crate::check::{Rejection, check_upload, world};
-use crate::kinds::{MatcherWorld, ScannerWorld};
+use crate::kinds::{MatcherWorld, PluginKind, ScannerWorld};
 use crate::live_set::{Change, LivePluginSet, PluginInfo};
+
+/// The name `world`'s set reports its state under (`index_state`, `matcher_state`).
+pub fn state_name(world: World) -> &'static str {
+    match world {
+        World::Scanner => ScannerWorld::STATE,
+        World::Matcher => MatcherWorld::STATE,
+    }
+}
 
 /// `scanner` or `matcher` (as [`PluginInfo::world`] and the admin API say it).
 pub fn parse_world(name: &str) -> Option<World> {
@@ -37,6 +45,19 @@ impl LivePluginSets {
             plugins.extend(matchers.list().await);
         }
         plugins
+    }
+
+    /// Each set's state under its own name (`index_state`, `matcher_state`).
+    pub fn states(&self) -> Vec<(&'static str, String)> {
+        let scanners = self
+            .scanners
+            .iter()
+            .map(|s| (ScannerWorld::STATE, s.state()));
+        let matchers = self
+            .matchers
+            .iter()
+            .map(|m| (MatcherWorld::STATE, m.state()));
+        scanners.chain(matchers).collect()
     }
 
     /// Checks the upload's size and declared hash, reads its world (compiling it off

@@ -3,8 +3,6 @@
 mod airgap_cli;
 mod image;
 mod logging;
-mod plugin_watch;
-mod plugins;
 mod plugins_cli;
 mod progress;
 mod serve;
@@ -17,6 +15,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use scry_indexer::Scanners;
+use scry_plugin_sets::InitialPlugins;
 use scry_runtime::{Runtime, RuntimeConfig};
 
 #[derive(Parser)]
@@ -190,7 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         _ => {}
     }
     let runtime = Runtime::new(RuntimeConfig::default()).context("starting the plugin runtime")?;
-    let plugins = plugins::load(&runtime, cli.plugin_dir.as_deref())?;
+    let plugins = InitialPlugins::load(&runtime, cli.plugin_dir.as_deref())?;
     match cli.command {
         Command::Plugins { .. } => {
             println!(

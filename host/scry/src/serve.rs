@@ -12,8 +12,8 @@ use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, LivePluginSet, LivePluginSets, Sca
 use scry_runtime::{Runtime, RuntimeConfig};
 use scry_server::{AdminApi, AffectedApi, Metrics, Readiness, Services};
 
-use crate::plugins::PluginSets;
 use crate::{serve_matcher, serve_notifier};
+use scry_plugin_sets::InitialPlugins;
 use scry_store::Store;
 
 pub async fn serve(
@@ -44,8 +44,8 @@ pub async fn serve(
     })?;
     let plugin_dir = plugin_dir.or_else(|| config.scry.plugin_dir.clone());
     let plugins = match mode {
-        Mode::Notifier => PluginSets::default(),
-        _ => crate::plugins::load(&runtime, plugin_dir.as_deref())?,
+        Mode::Notifier => InitialPlugins::default(),
+        _ => InitialPlugins::load(&runtime, plugin_dir.as_deref())?,
     };
     let (indexer, affected, scanners) = match mode {
         Mode::Combo | Mode::Indexer => {
@@ -84,7 +84,7 @@ pub async fn serve(
     if let Some(dir) = plugin_dir
         && mode != Mode::Notifier
     {
-        tokio::spawn(crate::plugin_watch::watch(dir, plugin_sets.clone()));
+        tokio::spawn(scry_plugin_sets::follow_directory(dir, plugin_sets.clone()));
     }
     let admin = (plugin_sets.scanners.is_some() || plugin_sets.matchers.is_some())
         .then(|| Arc::new(AdminApi { plugin_sets }));
@@ -133,7 +133,7 @@ pub async fn serve(
 async fn start_indexer(
     config: &Config,
     runtime: &Runtime,
-    plugins: &PluginSets,
+    plugins: &InitialPlugins,
     metrics: &Arc<Metrics>,
 ) -> anyhow::Result<(Arc<IndexerService>, Arc<LivePluginSet<ScannerWorld>>)> {
     let mut scanners = Scanners::new(plugins.scanner_plugins())?;
@@ -163,10 +163,10 @@ async fn start_indexer(
         runtime.clone(),
         indexer.clone(),
         store.plugin_set(),
-        PluginSets::sources(&plugins.scanners),
+        &plugins.scanners,
         DEFAULT_MAX_COMPONENT,
     ));
-    crate::plugin_watch::follow_database(&plugin_set).await;
+    scry_plugin_sets::follow_database(&plugin_set).await;
     Ok((indexer, plugin_set))
 }
 

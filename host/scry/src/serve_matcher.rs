@@ -14,7 +14,7 @@ use scry_server::{MatcherApi, Metrics, RemoteIndexer};
 use scry_store::{Store, VulnStore};
 use scry_updaters::FetchContext;
 
-use crate::plugins::PluginSets;
+use scry_plugin_sets::InitialPlugins;
 
 /// The built-in matchers `matchers.names` enables (`None`: all); an unknown name is
 /// an error. Plugins added from the plugin directory or the admin API always run.
@@ -82,7 +82,7 @@ pub async fn start_matcher(
     config: &Config,
     mode: Mode,
     runtime: &Runtime,
-    plugins: &PluginSets,
+    plugins: &InitialPlugins,
     indexer_store: Option<Store>,
     affected: Option<Arc<LiveMatchers>>,
     metrics: &Arc<Metrics>,
@@ -119,10 +119,10 @@ pub async fn start_matcher(
         runtime.clone(),
         Arc::new(target),
         store.plugin_set(),
-        PluginSets::sources(&plugins.matchers),
+        &plugins.matchers,
         DEFAULT_MAX_COMPONENT,
     ));
-    crate::plugin_watch::follow_database(&plugin_set).await;
+    scry_plugin_sets::follow_database(&plugin_set).await;
     let board = Arc::new(StatusBoard::default());
     metrics.register(|registry| board.register(registry));
     let sets = updater_sets(config)?;

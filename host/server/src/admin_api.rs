@@ -15,9 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use scry_config::Psk;
 use scry_config::psk::ADMIN_ISSUER;
-use scry_plugin_sets::{
-    Change, LivePluginSets, MatcherWorld, PluginKind, Rejection, ScannerWorld, parse_world,
-};
+use scry_plugin_sets::{Change, LivePluginSets, Rejection, parse_world, state_name};
 use scry_runtime::World;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -73,25 +71,18 @@ pub fn router(api: Arc<AdminApi>, psk: Psk) -> Router {
 
 /// Every plugin this process runs, with each set's state.
 async fn list(State(api): State<Arc<AdminApi>>) -> Response {
-    let plugin_sets = &api.plugin_sets;
     let mut listing = Map::new();
-    if let Some(scanners) = &plugin_sets.scanners {
-        listing.insert(ScannerWorld::STATE.into(), scanners.state().into());
+    for (name, state) in api.plugin_sets.states() {
+        listing.insert(name.into(), state.into());
     }
-    if let Some(matchers) = &plugin_sets.matchers {
-        listing.insert(MatcherWorld::STATE.into(), matchers.state().into());
-    }
-    listing.insert("plugins".into(), json!(plugin_sets.list().await));
+    listing.insert("plugins".into(), json!(api.plugin_sets.list().await));
     axum::Json(listing).into_response()
 }
 
 /// What a change did, with the set's state before and after under its own name
 /// (`index_state_changed` tells whether Quay will re-index).
 fn changed(world: World, change: Change) -> Value {
-    let state = match world {
-        World::Scanner => ScannerWorld::STATE,
-        World::Matcher => MatcherWorld::STATE,
-    };
+    let state = state_name(world);
     json!({
         "plugin": change.plugin,
         format!("previous_{state}"): change.swapped.previous_state,

@@ -1,24 +1,28 @@
 //! Following plugin changes while serving: the plugin directory (a `.wasm` added or
 //! replaced there is checked and swapped in, one removed is taken out, through the
 //! same live sets as the admin API) and the service database, where other processes
-//! record theirs. Both polled, so they work on any file system and any database.
+//! record theirs. The directory is polled, so it works on any file system.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use scry_plugin_sets::{
-    Change, LivePluginSet, LivePluginSets, PluginKind, Rejection, content_hash, parse_world,
-};
 use scry_runtime::World;
+
+use crate::check::{Rejection, content_hash};
+use crate::initial::is_wasm;
+use crate::kinds::PluginKind;
+use crate::live_set::{Change, LivePluginSet};
+use crate::live_sets::{LivePluginSets, parse_world};
 
 const POLL_DIR: Duration = Duration::from_secs(2);
 
 /// How often a process looks for plugin changes made by other processes.
 const POLL_DATABASE: Duration = Duration::from_secs(1);
 
-/// Applies the set other processes on this database recorded, then follows it.
+/// Applies the set other processes on this database recorded, then follows it in a
+/// task of its own.
 pub async fn follow_database<K: PluginKind>(plugin_set: &Arc<LivePluginSet<K>>) {
     let world = K::WORLD.as_str();
     match plugin_set.sync().await {
@@ -36,8 +40,9 @@ pub async fn follow_database<K: PluginKind>(plugin_set: &Arc<LivePluginSet<K>>) 
 /// Path → (content hash, the plugin's world and name once accepted).
 type Seen = BTreeMap<PathBuf, (String, Option<(World, String)>)>;
 
-/// Follows `dir` until the task is dropped. Files present at start are taken as loaded.
-pub async fn watch(dir: PathBuf, plugin_sets: LivePluginSets) {
+/// Follows `dir` until the task is dropped. Files present at start are taken as loaded
+/// (as [`crate::InitialPlugins::load`] loaded them).
+pub async fn follow_directory(dir: PathBuf, plugin_sets: LivePluginSets) {
     let loaded: BTreeMap<String, (World, String)> = plugin_sets
         .list()
         .await
@@ -118,7 +123,7 @@ fn wasm_files(dir: &Path) -> BTreeMap<PathBuf, String> {
     entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .filter(|path| is_wasm(path))
         .filter_map(|path| {
             let bytes = std::fs::read(&path).ok()?;
             Some((path, content_hash(&bytes)))
