@@ -18,6 +18,7 @@ mod enrich;
 mod live;
 mod matching;
 mod records;
+mod remote_index;
 mod service;
 pub mod updates;
 
@@ -27,4 +28,5 @@ pub use enrich::{CVSS_TYPE, CVSS_UPDATER, cve_ids};
 pub use live::LiveMatchers;
 pub use matching::{ByName, Matchers, Plan, build_report, sort_by_severity};
 pub use records::{Record, index_records};
+pub use remote_index::RemoteIndexer;
 pub use service::{IndexReports, MatcherService, ReportOutcome};

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use scry_config::{Config, Database, Mode};
 use scry_matcher::updates::{StatusBoard, schedule};
-use scry_matcher::{IndexReports, LiveMatchers, MatcherService, Matchers};
+use scry_matcher::{IndexReports, LiveMatchers, MatcherService, Matchers, RemoteIndexer};
 use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, LivePluginSet, MatcherTarget, MatcherWorld};
 use scry_runtime::{MatcherPlugin, Runtime};
-use scry_server::{MatcherApi, Metrics, RemoteIndexer};
+use scry_server::{MatcherApi, Metrics};
 use scry_store::{Store, VulnStore};
 use scry_updaters::FetchContext;
 

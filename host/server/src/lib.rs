@@ -15,7 +15,6 @@ pub mod metrics;
 mod notifier_api;
 mod notifier_local;
 mod params;
-mod remote;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,7 +30,6 @@ pub use error::ApiError;
 pub use matcher_api::{AffectedApi, MatcherApi};
 pub use metrics::Metrics;
 pub use notifier_local::{LocalAffected, LocalUpdates};
-pub use remote::RemoteIndexer;
 
 /// What the API routes need.
 pub struct Services {
