@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod deliver;
+pub mod local;
 mod metrics;
 pub mod remote;
 mod service;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use scry_config::{Config, Invocation, Mode};
 use scry_indexer::{IndexerService, Scanners};
-use scry_matcher::{LiveMatchers, Matchers};
+use scry_matcher::{AffectedLookup, Matchers};
 use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, LivePluginSet, LivePluginSets, ScannerWorld};
 use scry_runtime::{Runtime, RuntimeConfig};
-use scry_server::{AdminApi, AffectedApi, Metrics, Readiness, Services};
+use scry_server::{AdminApi, Metrics, Readiness, Services};
 
 use crate::{serve_matcher, serve_notifier};
 use scry_plugin_sets::InitialPlugins;
@@ -51,10 +51,10 @@ pub async fn serve(
         Mode::Combo | Mode::Indexer => {
             let (indexer, plugin_set) =
                 start_indexer(&config, &runtime, &plugins, &metrics).await?;
-            let affected = Arc::new(AffectedApi {
-                store: indexer.store().clone(),
-                matchers: LiveMatchers::new(Matchers::new(plugins.matcher_plugins())),
-            });
+            let affected = Arc::new(AffectedLookup::new(
+                indexer.store().clone(),
+                Matchers::new(plugins.matcher_plugins()),
+            ));
             (Some(indexer), Some(affected), Some(plugin_set))
         }
         Mode::Matcher | Mode::Notifier => (None, None, None),
@@ -67,7 +67,7 @@ pub async fn serve(
                 &runtime,
                 &plugins,
                 indexer.as_ref().map(|i| i.store().clone()),
-                affected.as_ref().map(|a| a.matchers.clone()),
+                affected.as_ref().map(|a| a.live_matchers().clone()),
                 &metrics,
             )
             .await?;
@@ -90,9 +90,8 @@ pub async fn serve(
         .then(|| Arc::new(AdminApi { plugin_sets }));
     let local = match (&affected, &matcher) {
         (Some(affected), Some(matcher)) => Some(serve_notifier::Local {
-            indexer: affected.store.clone(),
-            matchers: affected.matchers.clone(),
-            vulns: matcher.service.store().clone(),
+            matcher: matcher.service.clone(),
+            affected: affected.clone(),
         }),
         _ => None,
     };
