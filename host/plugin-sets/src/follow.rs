@@ -21,9 +21,11 @@ const POLL_DIR: Duration = Duration::from_secs(2);
 /// How often a process looks for plugin changes made by other processes.
 const POLL_DATABASE: Duration = Duration::from_secs(1);
 
-/// Applies the set other processes on this database recorded, then follows it in a
-/// task of its own.
-pub async fn follow_database<K: PluginKind>(plugin_set: &Arc<LivePluginSet<K>>) {
+/// Applies the set other processes on this database recorded; the returned future
+/// follows it from then on (run it beside the service).
+pub async fn follow_database<K: PluginKind>(
+    plugin_set: &Arc<LivePluginSet<K>>,
+) -> impl Future<Output = ()> + Send + use<K> {
     let world = K::WORLD.as_str();
     match plugin_set.sync().await {
         Ok(Some(swapped)) => {
@@ -34,7 +36,7 @@ pub async fn follow_database<K: PluginKind>(plugin_set: &Arc<LivePluginSet<K>>) 
             tracing::warn!(world, error = %err, "stored plugin set refused; serving the built-in set")
         }
     }
-    tokio::spawn(plugin_set.clone().follow(POLL_DATABASE));
+    plugin_set.clone().follow(POLL_DATABASE)
 }
 
 /// Path → (content hash, the plugin's world and name once accepted).

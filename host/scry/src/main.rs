@@ -8,6 +8,7 @@ mod progress;
 mod serve;
 mod serve_matcher;
 mod serve_notifier;
+mod serve_wiring;
 mod table;
 
 use std::path::PathBuf;

@@ -21,8 +21,9 @@ pub struct Local {
     pub affected: Arc<AffectedLookup>,
 }
 
-/// Starts the notifier's loops, or `None` when no delivery mechanism is configured
-/// (as in Clair, the notifier then does not run and its routes are absent).
+/// The notifier service (its loops are `run()`, for the caller to start), or `None`
+/// when no delivery mechanism is configured (as in Clair, the notifier then does not
+/// run and its routes are absent).
 pub async fn start_notifier(
     config: &Config,
     mode: Mode,
@@ -86,6 +87,5 @@ pub async fn start_notifier(
         delivery_interval = ?service.delivery_interval,
         "notifier started"
     );
-    tokio::spawn(service.clone().run());
     Ok(Some(service))
 }
