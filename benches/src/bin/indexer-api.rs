@@ -177,7 +177,7 @@ async fn serve_blobs(blobs: Blobs) -> anyhow::Result<std::net::SocketAddr> {
 
 async fn start_api(store: scry_store::Store) -> anyhow::Result<String> {
     let runtime = Runtime::new(RuntimeConfig::default())?;
-    let plugins = scry_plugins::FIRST_PARTY
+    let plugins = scry_bundled::FIRST_PARTY
         .iter()
         .map(|b| ScannerPlugin::load(&runtime, b.name, b.wasm))
         .collect::<Result<Vec<_>, _>>()?;

@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use scry_benches::{machine, results};
-use scry_matcher::Matchers;
+use scry_matcher::{AffectedLookup, MatcherService, Matchers};
 use scry_model::{
     Distribution, Environment, IndexReport, Package, SourcePackage, UpdateKind, Vulnerability,
 };
+use scry_notifier::local::LocalUpdates;
 use scry_notifier::{NotifierMetrics, NotifierService};
 use scry_runtime::matcher::MatcherPlugin;
 use scry_runtime::{Runtime, RuntimeConfig};
-use scry_server::{LocalAffected, LocalUpdates};
 use scry_store::testing::TestDb;
 use scry_store::{NotificationStore, VulnStore};
 use tokio::sync::mpsc;
@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
     results::release_only(args.write_results)?;
     let load_before = machine::load_average();
     let runtime = Runtime::new(RuntimeConfig::default())?;
-    let debian = scry_plugins::FIRST_PARTY_MATCHERS
+    let debian = scry_bundled::FIRST_PARTY_MATCHERS
         .iter()
         .find(|b| b.name == "debian")
         .ok_or_else(|| anyhow::anyhow!("no debian matcher"))?;
@@ -118,11 +118,13 @@ async fn run(
         .ok_or_else(|| anyhow::anyhow!("no deliverer"))?;
     let service = NotifierService::new(
         notes.clone(),
-        Arc::new(LocalUpdates(vulns.clone())),
-        Arc::new(LocalAffected {
-            store: index.clone(),
-            matchers: scry_matcher::LiveMatchers::new(matchers.clone()),
-        }),
+        Arc::new(LocalUpdates(Arc::new(MatcherService::new(
+            vulns.clone(),
+            matchers.clone(),
+            Arc::new(index.clone()),
+            false,
+        )))),
+        Arc::new(AffectedLookup::new(index.clone(), matchers.clone())),
         deliverer,
         true,
         Duration::from_secs(3600),

@@ -1,5 +1,5 @@
 //! Hot-swap: two indexers on one PostgreSQL (each with its own store connection,
-//! registry and follower, as two `scry serve --mode indexer` processes have), in one
+//! live plugin set and follower, as two `scry serve --mode indexer` processes have), in one
 //! process. Uploads a plugin to the first (`--plugin`, e.g. the SDK template built
 //! with `cargo build --release --target wasm32-wasip2 --manifest-path
 //! sdk/templates/scanner/Cargo.toml`) and removes it again, `--reps` times: time until the first
@@ -19,7 +19,7 @@ use clap::Parser;
 use scry_benches::stats::{median, range};
 use scry_benches::{machine, results};
 use scry_indexer::{IndexerService, Scanners};
-use scry_registry::{DEFAULT_MAX_COMPONENT, Registry, ScannerWorld, content_hash};
+use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, LivePluginSet, Loaded, ScannerWorld, content_hash};
 use scry_runtime::{Runtime, RuntimeConfig, ScannerPlugin};
 use scry_server::{Metrics, Services};
 use scry_store::testing::TestDb;
@@ -42,27 +42,31 @@ const FOLLOW: Duration = Duration::from_secs(1);
 async fn indexer(
     runtime: &Runtime,
     db: &TestDb,
-) -> anyhow::Result<(Arc<IndexerService>, Arc<Registry<ScannerWorld>>)> {
-    let plugins = scry_plugins::FIRST_PARTY
+) -> anyhow::Result<(Arc<IndexerService>, Arc<LivePluginSet<ScannerWorld>>)> {
+    let plugins = scry_bundled::FIRST_PARTY
         .iter()
         .map(|b| ScannerPlugin::load(runtime, b.name, b.wasm))
         .collect::<Result<Vec<_>, _>>()?;
-    let sources = plugins
+    let sources: Vec<Loaded<ScannerPlugin>> = plugins
         .iter()
-        .zip(scry_plugins::FIRST_PARTY)
-        .map(|(plugin, b)| (plugin.clone(), "embedded".to_string(), Arc::from(b.wasm)))
+        .zip(scry_bundled::FIRST_PARTY)
+        .map(|(plugin, b)| Loaded {
+            plugin: plugin.clone(),
+            origin: "embedded",
+            wasm: Arc::from(b.wasm),
+        })
         .collect();
     let store = db.store().await;
     let service = Arc::new(IndexerService::new(Scanners::new(plugins)?, store.clone()).await?);
-    let registry = Arc::new(Registry::new(
+    let live = Arc::new(LivePluginSet::new(
         runtime.clone(),
         service.clone(),
         store.plugin_set(),
-        sources,
+        &sources,
         DEFAULT_MAX_COMPONENT,
     ));
-    tokio::spawn(registry.clone().follow(FOLLOW));
-    Ok((service, registry))
+    tokio::spawn(live.clone().follow(FOLLOW));
+    Ok((service, live))
 }
 
 /// Waits until `service` serves `state`; how long that took.
@@ -86,8 +90,8 @@ async fn main() -> anyhow::Result<()> {
     let hash = content_hash(&wasm);
     let runtime = Runtime::new(RuntimeConfig::default())?;
     let db = TestDb::postgres().await;
-    let (first, first_registry) = indexer(&runtime, &db).await?;
-    let (second, _second_registry) = indexer(&runtime, &db).await?;
+    let (first, first_set) = indexer(&runtime, &db).await?;
+    let (second, _second_set) = indexer(&runtime, &db).await?;
     let base = first.index_state();
 
     let (mut on_first, mut on_second) = (Vec::new(), Vec::new());
@@ -96,9 +100,9 @@ async fn main() -> anyhow::Result<()> {
         for adding in [true, false] {
             let started = Instant::now();
             let change = if adding {
-                first_registry.add(wasm.clone(), &hash, "api").await?
+                first_set.add(wasm.clone(), &hash, "api").await?
             } else {
-                first_registry.remove(&name, "api").await?
+                first_set.remove(&name, "api").await?
             };
             name = change.plugin.name.clone();
             let state = change.swapped.state.clone();
@@ -132,12 +136,12 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let before = load::open_loop(&client, &url, args.rate, 5.0).await;
     let swapping = {
-        let registry = first_registry.clone();
+        let set = first_set.clone();
         let wasm = wasm.clone();
         let hash = hash.clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(1500)).await;
-            registry.add(wasm, &hash, "api").await
+            set.add(wasm, &hash, "api").await
         })
     };
     let during = load::open_loop(&client, &url, args.rate, 5.0).await;
@@ -163,7 +167,7 @@ fn markdown(
     let mut out = results::header("plugin-swap", load_before);
     writeln!(
         out,
-        "- Two indexers (own store pools, registries and followers that hear PostgreSQL's NOTIFY and poll every {} s besides) on one PostgreSQL database, in one process; the plugin is added to and removed from the first through its registry (the admin API's path), {} times each. Latency: open loop, {} req/s of `GET /indexer/api/v1/index_state` on the first indexer's routes for 5 s, then 5 s during which a swap lands (at 1.5 s).\n",
+        "- Two indexers (own store pools, plugin sets and followers that hear PostgreSQL's NOTIFY and poll every {} s besides) on one PostgreSQL database, in one process; the plugin is added to and removed from the first through its live plugin set (the admin API's path), {} times each. Latency: open loop, {} req/s of `GET /indexer/api/v1/index_state` on the first indexer's routes for 5 s, then 5 s during which a swap lands (at 1.5 s).\n",
         FOLLOW.as_secs(),
         args.reps,
         args.rate

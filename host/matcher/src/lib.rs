@@ -11,20 +11,25 @@
 //! failing matcher is named in the report (`scry_matchers.failed`), not hidden.
 
 mod affected;
+mod affected_lookup;
 pub mod airgap;
 mod cache;
 mod constraints;
 mod enrich;
 mod live;
 mod matching;
+mod operations;
 mod records;
+mod remote_index;
 mod service;
 pub mod updates;
 
 pub use affected::{AffectedError, affected_manifests};
+pub use affected_lookup::AffectedLookup;
 pub use cache::{DEFAULT_CAPACITY, Verdict, VerdictCache};
 pub use enrich::{CVSS_TYPE, CVSS_UPDATER, cve_ids};
 pub use live::LiveMatchers;
 pub use matching::{ByName, Matchers, Plan, build_report, sort_by_severity};
 pub use records::{Record, index_records};
+pub use remote_index::RemoteIndexer;
 pub use service::{IndexReports, MatcherService, ReportOutcome};

@@ -75,7 +75,7 @@ impl MatcherService {
         self
     }
 
-    pub fn store(&self) -> &VulnStore {
+    pub(crate) fn store(&self) -> &VulnStore {
         &self.store
     }
 

@@ -54,7 +54,7 @@ fn stored() -> HashMap<String, Vec<Arc<Vulnerability>>> {
 #[test]
 fn a_failing_matcher_is_named_and_the_others_still_report() {
     let runtime = Runtime::new(RuntimeConfig::default()).unwrap();
-    let rogue = scry_plugins::HOSTILE
+    let rogue = scry_bundled::HOSTILE
         .iter()
         .find(|(name, _)| *name == "matcher-rogue")
         .expect("the rogue matcher is built");

@@ -9,12 +9,15 @@
 #![forbid(unsafe_code)]
 
 pub mod deliver;
+pub mod local;
 mod metrics;
+mod pages;
 pub mod remote;
 mod service;
 pub mod sources;
 mod summary;
 
 pub use metrics::NotifierMetrics;
+pub use pages::SetPage;
 pub use service::{NotifierService, now_ms};
 pub use summary::Notifications;

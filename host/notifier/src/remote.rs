@@ -2,61 +2,24 @@
 //! running on its own (`notifier.matcher_addr`, `notifier.indexer_addr`).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use futures::future::BoxFuture;
+use scry_client::ServiceClient;
 use scry_config::Psk;
+use scry_config::psk::INTRASERVICE_ISSUER;
 use scry_model::{
     AffectedManifests, AffectedManifestsRequest, UpdateDiff, UpdateOperation, Vulnerability,
 };
-use serde::de::DeserializeOwned;
 
 use crate::sources::{AffectedSource, UpdateSource};
 
-/// Long enough for an affected-manifests answer over a large fleet.
-const TIMEOUT: Duration = Duration::from_secs(600);
-
 /// Another Scry (or Clair) service's API.
-pub struct Remote {
-    client: reqwest::Client,
-    /// e.g. `http://matcher:6060`, no trailing slash.
-    base: String,
-    psk: Option<Psk>,
-}
+pub struct Remote(ServiceClient);
 
 impl Remote {
+    /// `base`: e.g. `http://matcher:6060`.
     pub fn new(base: &str, psk: Option<Psk>) -> Remote {
-        let client = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .expect("a plain HTTP client builds");
-        Remote {
-            client,
-            base: base.trim_end_matches('/').to_string(),
-            psk,
-        }
-    }
-
-    fn signed(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.psk {
-            Some(psk) => request.bearer_auth(psk.sign(scry_config::psk::INTRASERVICE_ISSUER)),
-            None => request,
-        }
-    }
-
-    async fn json<T: DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-        what: &str,
-    ) -> Result<T, String> {
-        let failed = |err: &dyn std::fmt::Display| format!("{what} at {}: {err}", self.base);
-        let response = self.signed(request).send().await.map_err(|e| failed(&e))?;
-        let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            return Err(failed(&format!("HTTP status {status}: {}", body.trim())));
-        }
-        response.json::<T>().await.map_err(|e| failed(&e))
+        Remote(ServiceClient::new(base, psk, INTRASERVICE_ISSUER))
     }
 }
 
@@ -65,12 +28,11 @@ impl UpdateSource for Remote {
         &self,
     ) -> BoxFuture<'_, Result<BTreeMap<String, Vec<UpdateOperation>>, String>> {
         Box::pin(async move {
-            let url = format!(
-                "{}/matcher/api/v1/internal/update_operation?kind=vulnerability",
-                self.base
-            );
-            self.json(self.client.get(url), "listing update operations")
+            let path = "/matcher/api/v1/internal/update_operation?kind=vulnerability";
+            self.0
+                .json(self.0.get(path), "listing update operations")
                 .await
+                .map_err(|err| err.to_string())
         })
     }
 
@@ -80,18 +42,17 @@ impl UpdateSource for Remote {
         cur: &'a str,
     ) -> BoxFuture<'a, Result<UpdateDiff, String>> {
         Box::pin(async move {
-            let mut url = format!(
-                "{}/matcher/api/v1/internal/update_diff?cur={cur}",
-                self.base
-            );
+            let mut path = format!("/matcher/api/v1/internal/update_diff?cur={cur}");
             if let Some(prev) = prev {
-                url.push_str(&format!("&prev={prev}"));
+                path.push_str(&format!("&prev={prev}"));
             }
-            self.json(
-                self.client.get(url),
-                &format!("diffing update operation {cur}"),
-            )
-            .await
+            self.0
+                .json(
+                    self.0.get(&path),
+                    &format!("diffing update operation {cur}"),
+                )
+                .await
+                .map_err(|err| err.to_string())
         })
     }
 }
@@ -102,15 +63,17 @@ impl AffectedSource for Remote {
         vulnerabilities: &'a [Vulnerability],
     ) -> BoxFuture<'a, Result<AffectedManifests, String>> {
         Box::pin(async move {
-            let url = format!("{}/indexer/api/v1/internal/affected_manifest", self.base);
             let body = AffectedManifestsRequest {
                 vulnerabilities: vulnerabilities.to_vec(),
             };
-            self.json(
-                self.client.post(url).json(&body),
-                "asking for affected manifests",
-            )
-            .await
+            let request = self
+                .0
+                .post("/indexer/api/v1/internal/affected_manifest")
+                .json(&body);
+            self.0
+                .json(request, "asking for affected manifests")
+                .await
+                .map_err(|err| err.to_string())
         })
     }
 }

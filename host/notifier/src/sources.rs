@@ -1,6 +1,6 @@
 //! What the notifier reads from the other services: the matcher's update operations
-//! and diffs, and the indexer's affected manifests. In-process in combo mode, over
-//! HTTP (see `remote`) when the notifier runs on its own.
+//! and diffs, and the indexer's affected manifests. In-process in combo mode (see `local`),
+//! over HTTP (see `remote`) when the notifier runs on its own.
 
 use std::collections::BTreeMap;
 

@@ -26,7 +26,7 @@ fn matchers() -> &'static BTreeMap<String, MatcherPlugin> {
     static LOADED: OnceLock<BTreeMap<String, MatcherPlugin>> = OnceLock::new();
     LOADED.get_or_init(|| {
         let runtime = runtime(PluginLimits::default());
-        scry_plugins::FIRST_PARTY_MATCHERS
+        scry_bundled::FIRST_PARTY_MATCHERS
             .iter()
             .map(|bundled| {
                 let plugin = MatcherPlugin::load(&runtime, bundled.name, bundled.wasm)
@@ -524,7 +524,7 @@ fn per_call_cost() {
 // The rogue matcher (plugins/hostile/matcher-rogue).
 
 fn rogue(limits: PluginLimits) -> MatcherPlugin {
-    let (_, path) = scry_plugins::HOSTILE
+    let (_, path) = scry_bundled::HOSTILE
         .iter()
         .find(|(short, _)| *short == "matcher-rogue")
         .expect("the rogue matcher was built");

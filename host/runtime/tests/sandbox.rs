@@ -18,7 +18,7 @@ fn runtime(limits: PluginLimits) -> Runtime {
 }
 
 fn hostile(runtime: &Runtime, name: &str) -> ScannerPlugin {
-    let (_, path) = scry_plugins::HOSTILE
+    let (_, path) = scry_bundled::HOSTILE
         .iter()
         .find(|(short, _)| *short == name)
         .unwrap_or_else(|| panic!("hostile plugin {name} was not built"));
@@ -28,7 +28,7 @@ fn hostile(runtime: &Runtime, name: &str) -> ScannerPlugin {
 }
 
 fn first_party(runtime: &Runtime, name: &str) -> ScannerPlugin {
-    let bundled = scry_plugins::FIRST_PARTY
+    let bundled = scry_bundled::FIRST_PARTY
         .iter()
         .find(|b| b.name == name)
         .expect("bundled plugin");
@@ -208,7 +208,7 @@ fn compiled_components_are_cached_on_disk_and_reused() {
         cache_dir: Some(cache.path().to_path_buf()),
         ..RuntimeConfig::default()
     };
-    let bundled = scry_plugins::FIRST_PARTY
+    let bundled = scry_bundled::FIRST_PARTY
         .iter()
         .find(|b| b.name == "dpkg")
         .unwrap();

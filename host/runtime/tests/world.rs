@@ -16,7 +16,7 @@ fn runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
 }
 
 fn hostile(name: &str) -> Vec<u8> {
-    let (_, path) = scry_plugins::HOSTILE
+    let (_, path) = scry_bundled::HOSTILE
         .iter()
         .find(|(short, _)| *short == name)
         .unwrap_or_else(|| panic!("hostile plugin {name} was not built"));
@@ -48,12 +48,12 @@ fn wit_version_is_the_one_in_the_wit_files() {
 #[test]
 fn first_party_plugins_are_of_their_own_world() {
     let runtime = runtime(None);
-    for bundled in scry_plugins::FIRST_PARTY {
+    for bundled in scry_bundled::FIRST_PARTY {
         let world =
             world_of(&runtime, bundled.name, bundled.wasm).unwrap_or_else(|err| panic!("{err}"));
         assert_eq!(world, World::Scanner, "{}", bundled.name);
     }
-    for bundled in scry_plugins::FIRST_PARTY_MATCHERS {
+    for bundled in scry_bundled::FIRST_PARTY_MATCHERS {
         let world =
             world_of(&runtime, bundled.name, bundled.wasm).unwrap_or_else(|err| panic!("{err}"));
         assert_eq!(world, World::Matcher, "{}", bundled.name);
@@ -126,7 +126,7 @@ fn bytes_that_are_no_component_say_so() {
 #[test]
 fn a_plugin_loaded_as_the_other_world_says_which_it_is() {
     let runtime = runtime(None);
-    let matcher = &scry_plugins::FIRST_PARTY_MATCHERS[0];
+    let matcher = &scry_bundled::FIRST_PARTY_MATCHERS[0];
     let why = invalid(
         ScannerPlugin::load(&runtime, matcher.name, matcher.wasm)
             .err()
@@ -137,7 +137,7 @@ fn a_plugin_loaded_as_the_other_world_says_which_it_is() {
         why,
         "a matcher plugin (exports scry:plugin/matcher@0.1.0), not a scanner"
     );
-    let scanner = &scry_plugins::FIRST_PARTY[0];
+    let scanner = &scry_bundled::FIRST_PARTY[0];
     let why = invalid(
         MatcherPlugin::load(&runtime, scanner.name, scanner.wasm)
             .err()
@@ -154,7 +154,7 @@ fn a_plugin_loaded_as_the_other_world_says_which_it_is() {
 fn asking_the_world_compiles_once_for_the_load_that_follows() {
     let cache = tempfile::tempdir().expect("tempdir");
     let runtime = runtime(Some(cache.path().to_path_buf()));
-    let scanner = &scry_plugins::FIRST_PARTY[0];
+    let scanner = &scry_bundled::FIRST_PARTY[0];
     assert_eq!(
         world_of(&runtime, scanner.name, scanner.wasm).unwrap(),
         World::Scanner

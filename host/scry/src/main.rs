@@ -4,13 +4,12 @@ mod airgap_cli;
 mod image;
 mod logging;
 mod plugin_test;
-mod plugin_watch;
-mod plugins;
 mod plugins_cli;
 mod progress;
 mod serve;
 mod serve_matcher;
 mod serve_notifier;
+mod serve_wiring;
 mod table;
 
 use std::path::PathBuf;
@@ -18,6 +17,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use scry_indexer::Scanners;
+use scry_plugin_sets::InitialPlugins;
 use scry_runtime::{Runtime, RuntimeConfig};
 
 #[derive(Parser)]
@@ -223,7 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         _ => {}
     }
     let runtime = Runtime::new(RuntimeConfig::default()).context("starting the plugin runtime")?;
-    let plugins = plugins::load(&runtime, cli.plugin_dir.as_deref())?;
+    let plugins = InitialPlugins::load(&runtime, cli.plugin_dir.as_deref())?;
     match cli.command {
         Command::Plugins { .. } => {
             println!(

@@ -179,7 +179,7 @@ async fn test_matcher(
              `scry import-updaters` or run `scry serve` until its updaters have run"
         );
     }
-    let scanners = crate::plugins::load(runtime, request.plugin_dir)?;
+    let scanners = scry_plugin_sets::InitialPlugins::load(runtime, request.plugin_dir)?;
     let scanners = Scanners::new(scanners.scanner_plugins())?;
     let started = Instant::now();
     let index = scanners

@@ -6,15 +6,20 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use scry_client::ServiceClient;
 use scry_config::Psk;
 use scry_config::psk::ADMIN_ISSUER;
-use scry_registry::{DEFAULT_MAX_COMPONENT, content_hash, verify};
+use scry_plugin_sets::{DEFAULT_MAX_COMPONENT, content_hash, verify};
 use scry_runtime::{Runtime, RuntimeConfig};
+
+/// The admin API's plugin collection.
+const PLUGINS: &str = "/admin/api/v1/plugins";
 
 /// Where a change goes.
 pub enum Target {
     Directory(PathBuf),
-    Server { url: String, psk: String },
+    /// A running server's admin API.
+    Server(ServiceClient),
 }
 
 impl Target {
@@ -28,10 +33,7 @@ impl Target {
                 let psk = psk.context(
                     "--server needs the PSK: --psk or SCRY_ADMIN_PSK (base64, as auth.psk.key)",
                 )?;
-                Ok(Target::Server {
-                    url: url.trim_end_matches('/').to_string(),
-                    psk,
-                })
+                Ok(Target::Server(admin_client(&url, &psk)?))
             }
             (None, Some(dir)) => Ok(Target::Directory(dir)),
             (None, None) => {
@@ -62,16 +64,16 @@ pub async fn add(target: Target, file: &Path) -> anyhow::Result<()> {
             // Plugin calls block: off the async runtime's threads.
             tokio::task::spawn_blocking(move || add_to_dir(&dir, &file, &wasm)).await??;
         }
-        Target::Server { url, psk } => {
-            let response = reqwest::Client::new()
-                .put(format!("{url}/admin/api/v1/plugins"))
+        Target::Server(server) => {
+            let request = server
+                .put(PLUGINS)
                 .header(scry_server::CONTENT_HASH_HEADER, content_hash(&wasm))
-                .bearer_auth(token(&psk)?)
-                .body(wasm)
-                .send()
-                .await
-                .with_context(|| format!("uploading to {url}"))?;
-            print_change(response, &url).await?;
+                .body(wasm);
+            print_change(
+                &server
+                    .json::<serde_json::Value>(request, "uploading the plugin")
+                    .await?,
+            );
         }
     }
     Ok(())
@@ -84,16 +86,15 @@ pub async fn remove(target: Target, name: &str, world: Option<&str>) -> anyhow::
             tokio::task::spawn_blocking(move || remove_from_dir(&dir, &name, world.as_deref()))
                 .await?
         }
-        Target::Server { url, psk } => {
+        Target::Server(server) => {
             let query: Vec<(&str, &str)> = world.map(|w| ("world", w)).into_iter().collect();
-            let response = reqwest::Client::new()
-                .delete(format!("{url}/admin/api/v1/plugins/{name}"))
-                .query(&query)
-                .bearer_auth(token(&psk)?)
-                .send()
-                .await
-                .with_context(|| format!("asking {url}"))?;
-            print_change(response, &url).await
+            let request = server.delete(&format!("{PLUGINS}/{name}")).query(&query);
+            print_change(
+                &server
+                    .json::<serde_json::Value>(request, "removing the plugin")
+                    .await?,
+            );
+            Ok(())
         }
     }
 }
@@ -125,7 +126,7 @@ fn remove_from_dir(dir: &Path, name: &str, world: Option<&str>) -> anyhow::Resul
             continue;
         }
         let wasm = std::fs::read(&path)?;
-        let named = |info: &scry_registry::PluginInfo| {
+        let named = |info: &scry_plugin_sets::PluginInfo| {
             info.name == name && world.is_none_or(|w| w == info.world)
         };
         if verify(&runtime, &wasm, usize::MAX).is_ok_and(|info| named(&info)) {
@@ -139,14 +140,8 @@ fn remove_from_dir(dir: &Path, name: &str, world: Option<&str>) -> anyhow::Resul
 
 /// The plugins a running server serves.
 pub async fn list_server(url: &str, psk: &str) -> anyhow::Result<()> {
-    let url = url.trim_end_matches('/');
-    let response = reqwest::Client::new()
-        .get(format!("{url}/admin/api/v1/plugins"))
-        .bearer_auth(token(psk)?)
-        .send()
-        .await
-        .with_context(|| format!("asking {url}"))?;
-    let body = checked(response, url).await?;
+    let server = admin_client(url, psk)?;
+    let body: serde_json::Value = server.json(server.get(PLUGINS), "listing plugins").await?;
     println!(
         "{:<8} {:<16} {:<8} {:<13} {:<10} CONTENT HASH",
         "WORLD", "NAME", "VERSION", "KIND", "ORIGIN"
@@ -170,23 +165,13 @@ pub async fn list_server(url: &str, psk: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn token(psk: &str) -> anyhow::Result<String> {
+/// The admin API of the server at `url`, signed as `scry-admin` with `psk` (base64).
+fn admin_client(url: &str, psk: &str) -> anyhow::Result<ServiceClient> {
     let psk = Psk::new(psk, [ADMIN_ISSUER]).map_err(|err| anyhow::anyhow!("the PSK: {err}"))?;
-    Ok(psk.sign(ADMIN_ISSUER))
+    Ok(ServiceClient::new(url, Some(psk), ADMIN_ISSUER))
 }
 
-async fn checked(response: reqwest::Response, url: &str) -> anyhow::Result<serde_json::Value> {
-    let status = response.status();
-    let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
-    if !status.is_success() {
-        let message = body["message"].as_str().unwrap_or_default();
-        bail!("{url}: HTTP {status}: {message}");
-    }
-    Ok(body)
-}
-
-async fn print_change(response: reqwest::Response, url: &str) -> anyhow::Result<()> {
-    let body = checked(response, url).await?;
+fn print_change(body: &serde_json::Value) {
     let (state, consequence) = match body["plugin"]["world"].as_str() {
         Some("matcher") => ("matcher_state", "changed: reports may differ"),
         _ => ("index_state", "changed: clients re-index"),
@@ -200,5 +185,4 @@ async fn print_change(response: reqwest::Response, url: &str) -> anyhow::Result<
         body[state].as_str().unwrap_or_default(),
         if changed { consequence } else { "unchanged" }
     );
-    Ok(())
 }

@@ -5,16 +5,19 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use scry_config::{Config, Database, Mode};
+use scry_config::{Config, Database};
 use scry_matcher::updates::{StatusBoard, schedule};
-use scry_matcher::{IndexReports, LiveMatchers, MatcherService, Matchers};
-use scry_registry::{DEFAULT_MAX_COMPONENT, MatcherTarget, MatcherWorld, Registry};
+use scry_matcher::{AffectedLookup, IndexReports, MatcherService, Matchers, RemoteIndexer};
+use scry_plugin_sets::{
+    DEFAULT_MAX_COMPONENT, InitialPlugins, LivePluginSet, MatcherTarget, MatcherWorld,
+    follow_database,
+};
 use scry_runtime::{MatcherPlugin, Runtime};
-use scry_server::{MatcherApi, Metrics, RemoteIndexer};
+use scry_server::{MatcherApi, Metrics};
 use scry_store::{Store, VulnStore};
 use scry_updaters::FetchContext;
 
-use crate::plugins::PluginSets;
+use crate::serve_wiring::Background;
 
 /// The built-in matchers `matchers.names` enables (`None`: all); an unknown name is
 /// an error. Plugins added from the plugin directory or the admin API always run.
@@ -76,33 +79,36 @@ pub fn updater_sets(config: &Config) -> anyhow::Result<Vec<Arc<dyn scry_updaters
         .map_err(|err| anyhow::anyhow!("updaters.sets: {err}"))
 }
 
-/// The matcher service and the registry that swaps its plugins. `affected`: the
-/// indexer's affected-manifest set in combo mode, swapped along.
+/// The matcher service and the live set that swaps its plugins; its updater schedule
+/// goes to `background`. `local_indexer`: in combo mode, the indexer's store (index
+/// reports are read from it) and its affected-manifest lookup (swapped along).
 pub async fn start_matcher(
     config: &Config,
-    mode: Mode,
     runtime: &Runtime,
-    plugins: &PluginSets,
-    indexer_store: Option<Store>,
-    affected: Option<Arc<LiveMatchers>>,
+    plugins: &InitialPlugins,
+    local_indexer: Option<(Store, Arc<AffectedLookup>)>,
     metrics: &Arc<Metrics>,
-) -> anyhow::Result<(Arc<MatcherApi>, Arc<Registry<MatcherWorld>>)> {
+    background: &mut Background,
+) -> anyhow::Result<(Arc<MatcherApi>, Arc<LivePluginSet<MatcherWorld>>)> {
     let store = open_vuln_store(config).await?;
     let all = plugins.matcher_plugins();
     let enabled = enabled_names(config, &all)?;
     let enabled_plugins = plugins
         .matchers
         .iter()
-        .filter(|l| scry_registry::runs(enabled.as_ref(), l.origin, l.plugin.name()))
+        .filter(|l| scry_plugin_sets::runs(enabled.as_ref(), l.origin, l.plugin.name()))
         .map(|l| l.plugin.clone())
         .collect();
-    let index: Arc<dyn IndexReports> = match (mode, indexer_store) {
-        (Mode::Combo, Some(store)) => Arc::new(store),
-        _ => {
-            let Some(addr) = &config.matcher.indexer_addr else {
-                bail!("matcher.indexer_addr is required in {mode} mode");
-            };
-            Arc::new(RemoteIndexer::new(addr, config.psk()?))
+    let (index, affected): (Arc<dyn IndexReports>, _) = match local_indexer {
+        Some((store, affected)) => (Arc::new(store) as Arc<dyn IndexReports>, Some(affected)),
+        None => {
+            let addr = config
+                .matcher
+                .indexer_addr
+                .as_ref()
+                .context("matcher.indexer_addr is required when the indexer runs elsewhere")?;
+            let remote = RemoteIndexer::new(addr, config.psk()?);
+            (Arc::new(remote) as Arc<dyn IndexReports>, None)
         }
     };
     let service = Arc::new(MatcherService::new(
@@ -113,22 +119,22 @@ pub async fn start_matcher(
     ));
     let mut target = MatcherTarget::new(&all).view(service.live_matchers().clone(), enabled);
     if let Some(affected) = affected {
-        target = target.view(affected, None);
+        target = target.view(affected.live_matchers().clone(), None);
     }
-    let registry = Arc::new(Registry::new(
+    let live = Arc::new(LivePluginSet::new(
         runtime.clone(),
         Arc::new(target),
         store.plugin_set(),
-        PluginSets::sources(&plugins.matchers),
+        &plugins.matchers,
         DEFAULT_MAX_COMPONENT,
     ));
-    crate::plugin_watch::follow_database(&registry).await;
+    background.add(follow_database(&live).await);
     let board = Arc::new(StatusBoard::default());
     metrics.register(|registry| board.register(registry));
     let sets = updater_sets(config)?;
     let retention = config.matcher.effective_update_retention().unwrap_or(0);
     let ctx = FetchContext::new(config.updaters.config.clone());
-    tokio::spawn(schedule(
+    background.add(schedule(
         store,
         ctx,
         board,
@@ -140,5 +146,5 @@ pub async fn start_matcher(
         service,
         cache_age: config.matcher.effective_cache_age(),
     });
-    Ok((api, registry))
+    Ok((api, live))
 }

@@ -5,24 +5,25 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use scry_config::{Config, Mode};
-use scry_matcher::LiveMatchers;
+use scry_matcher::{AffectedLookup, MatcherService};
+use scry_notifier::local::LocalUpdates;
 use scry_notifier::remote::Remote;
 use scry_notifier::sources::{AffectedSource, UpdateSource};
 use scry_notifier::{NotifierMetrics, NotifierService};
-use scry_server::{LocalAffected, LocalUpdates, Metrics};
-use scry_store::{NotificationStore, Store, VulnStore};
+use scry_server::Metrics;
+use scry_store::NotificationStore;
 
 use crate::serve_matcher::connstring;
 
-/// What combo mode already has open.
+/// What combo mode already runs.
 pub struct Local {
-    pub indexer: Store,
-    pub matchers: Arc<LiveMatchers>,
-    pub vulns: VulnStore,
+    pub matcher: Arc<MatcherService>,
+    pub affected: Arc<AffectedLookup>,
 }
 
-/// Starts the notifier's loops, or `None` when no delivery mechanism is configured
-/// (as in Clair, the notifier then does not run and its routes are absent).
+/// The notifier service (its loops are `run()`, for the caller to start), or `None`
+/// when no delivery mechanism is configured (as in Clair, the notifier then does not
+/// run and its routes are absent).
 pub async fn start_notifier(
     config: &Config,
     mode: Mode,
@@ -42,11 +43,8 @@ pub async fn start_notifier(
     };
     let (updates, affected): (Arc<dyn UpdateSource>, Arc<dyn AffectedSource>) = match local {
         Some(local) => (
-            Arc::new(LocalUpdates(local.vulns)),
-            Arc::new(LocalAffected {
-                store: local.indexer,
-                matchers: local.matchers,
-            }),
+            Arc::new(LocalUpdates(local.matcher)) as Arc<dyn UpdateSource>,
+            local.affected as Arc<dyn AffectedSource>,
         ),
         None => {
             let required = |value: &Option<String>, key: &str| {
@@ -89,6 +87,5 @@ pub async fn start_notifier(
         delivery_interval = ?service.delivery_interval,
         "notifier started"
     );
-    tokio::spawn(service.clone().run());
     Ok(Some(service))
 }

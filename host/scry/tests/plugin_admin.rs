@@ -19,7 +19,7 @@ use serve_common::*;
 use template_build::build_template;
 
 fn hostile(name: &str) -> Vec<u8> {
-    let (_, path) = scry_plugins::HOSTILE
+    let (_, path) = scry_bundled::HOSTILE
         .iter()
         .find(|(hostile, _)| *hostile == name)
         .unwrap();

@@ -214,7 +214,7 @@ async fn the_debian_matcher_is_swapped_across_two_matchers() {
     assert_eq!(matcher_versions(&before)["debian-matcher"], "1");
 
     // Each upload goes to the set of its world, and only a process running it takes it.
-    let scanner = scry_plugins::FIRST_PARTY[0].wasm.to_vec();
+    let scanner = scry_bundled::FIRST_PARTY[0].wasm.to_vec();
     let (status, body) = put(&first, scanner.clone(), &sha256(&scanner)).await;
     assert_eq!(status, 400, "{body}");
     assert!(

@@ -38,7 +38,7 @@ fn verify_add_and_remove_in_a_plugin_directory() {
     );
     // Matchers are verified the same way; a plugin for another WIT version is refused.
     let matchers = tempfile::tempdir().unwrap();
-    let debian = scry_plugins::FIRST_PARTY_MATCHERS
+    let debian = scry_bundled::FIRST_PARTY_MATCHERS
         .iter()
         .find(|m| m.name == "debian")
         .unwrap();
@@ -49,7 +49,7 @@ fn verify_add_and_remove_in_a_plugin_directory() {
         verified.starts_with("debian-matcher 1 matcher matcher sha256:"),
         "{verified}"
     );
-    let wrong_wit = scry_plugins::HOSTILE
+    let wrong_wit = scry_bundled::HOSTILE
         .iter()
         .find(|(name, _)| *name == "wrong-wit")
         .unwrap()
@@ -60,7 +60,7 @@ fn verify_add_and_remove_in_a_plugin_directory() {
             && refused.contains("this host supports scry:plugin@0.1.0"),
         "{refused}"
     );
-    let trap = scry_plugins::HOSTILE
+    let trap = scry_bundled::HOSTILE
         .iter()
         .find(|(name, _)| *name == "trap")
         .unwrap()

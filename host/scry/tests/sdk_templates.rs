@@ -126,7 +126,7 @@ async fn plugins_test_judges_an_image_with_a_matcher_against_the_local_database(
     let data = dir.path().join("data");
     std::fs::write(&config, format!("scry:\n  data_dir: {}\n", data.display())).unwrap();
     let debian = dir.path().join("debian.wasm");
-    let embedded = scry_plugins::FIRST_PARTY_MATCHERS
+    let embedded = scry_bundled::FIRST_PARTY_MATCHERS
         .iter()
         .find(|m| m.name == "debian")
         .unwrap();

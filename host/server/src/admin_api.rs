@@ -15,9 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use scry_config::Psk;
 use scry_config::psk::ADMIN_ISSUER;
-use scry_registry::{
-    Change, MatcherWorld, PluginKind, Registries, Rejection, ScannerWorld, parse_world,
-};
+use scry_plugin_sets::{Change, LivePluginSets, Rejection, parse_world, state_name};
 use scry_runtime::World;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -30,13 +28,13 @@ pub const CONTENT_HASH_HEADER: &str = "x-scry-content-hash";
 pub struct AdminApi {
     /// The indexer's scanner set (indexer and combo modes), the matcher's matcher set
     /// (matcher and combo modes).
-    pub registries: Registries,
+    pub plugin_sets: LivePluginSets,
 }
 
 /// The admin routes behind their own token check (`psk` accepts any of Scry's issuers;
 /// only [`ADMIN_ISSUER`] passes).
 pub fn router(api: Arc<AdminApi>, psk: Psk) -> Router {
-    let limit = api.registries.max_component + 1024;
+    let limit = api.plugin_sets.max_component + 1024;
     Router::new()
         .route("/admin/api/v1/plugins", get(list).put(add))
         .route("/admin/api/v1/plugins/{name}", delete(remove))
@@ -73,25 +71,18 @@ pub fn router(api: Arc<AdminApi>, psk: Psk) -> Router {
 
 /// Every plugin this process runs, with each set's state.
 async fn list(State(api): State<Arc<AdminApi>>) -> Response {
-    let registries = &api.registries;
     let mut listing = Map::new();
-    if let Some(scanners) = &registries.scanners {
-        listing.insert(ScannerWorld::STATE.into(), scanners.state().into());
+    for (name, state) in api.plugin_sets.states() {
+        listing.insert(name.into(), state.into());
     }
-    if let Some(matchers) = &registries.matchers {
-        listing.insert(MatcherWorld::STATE.into(), matchers.state().into());
-    }
-    listing.insert("plugins".into(), json!(registries.list().await));
+    listing.insert("plugins".into(), json!(api.plugin_sets.list().await));
     axum::Json(listing).into_response()
 }
 
 /// What a change did, with the set's state before and after under its own name
 /// (`index_state_changed` tells whether Quay will re-index).
 fn changed(world: World, change: Change) -> Value {
-    let state = match world {
-        World::Scanner => ScannerWorld::STATE,
-        World::Matcher => MatcherWorld::STATE,
-    };
+    let state = state_name(world);
     json!({
         "plugin": change.plugin,
         format!("previous_{state}"): change.swapped.previous_state,
@@ -114,7 +105,7 @@ async fn add(
             ))
         })?;
     let (world, change) = api
-        .registries
+        .plugin_sets
         .add(body.to_vec(), declared, "api")
         .await
         .map_err(rejected)?;
@@ -146,7 +137,7 @@ async fn remove(
         })?),
     };
     let (world, change) = api
-        .registries
+        .plugin_sets
         .remove(&name, world, "api")
         .await
         .map_err(rejected)?;

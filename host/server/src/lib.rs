@@ -13,9 +13,7 @@ mod limit;
 mod matcher_api;
 pub mod metrics;
 mod notifier_api;
-mod notifier_local;
 mod params;
-mod remote;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,20 +22,19 @@ use axum::Router;
 use axum::routing::{get, post};
 use scry_config::Psk;
 use scry_indexer::IndexerService;
+use scry_matcher::AffectedLookup;
 use scry_notifier::NotifierService;
 
 pub use admin_api::{AdminApi, CONTENT_HASH_HEADER};
 pub use error::ApiError;
-pub use matcher_api::{AffectedApi, MatcherApi};
+pub use matcher_api::MatcherApi;
 pub use metrics::Metrics;
-pub use notifier_local::{LocalAffected, LocalUpdates};
-pub use remote::RemoteIndexer;
 
 /// What the API routes need.
 pub struct Services {
     pub indexer: Option<Arc<IndexerService>>,
     /// The indexer's `affected_manifest` route (present with the indexer).
-    pub affected: Option<Arc<AffectedApi>>,
+    pub affected: Option<Arc<AffectedLookup>>,
     pub matcher: Option<Arc<MatcherApi>>,
     /// Present when the notifier runs here with a delivery mechanism.
     pub notifier: Option<Arc<NotifierService>>,

@@ -8,9 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use scry_matcher::{LiveMatchers, MatcherService, ReportOutcome};
+use scry_matcher::{AffectedLookup, MatcherService, ReportOutcome};
 use scry_model::{AffectedManifestsRequest, Digest, UpdateKind};
-use scry_store::Store;
 
 use crate::error::ApiError;
 use crate::indexer_api::INDEX_REPORT_TYPE;
@@ -23,13 +22,6 @@ pub struct MatcherApi {
     pub service: Arc<MatcherService>,
     /// `Cache-Control: max-age` of vulnerability reports (`matcher.cache_age`).
     pub cache_age: Duration,
-}
-
-/// The affected-manifest route's state: the indexer's store and the matchers that judge.
-pub struct AffectedApi {
-    pub store: Store,
-    /// Replaced whole when matcher plugins change.
-    pub matchers: Arc<LiveMatchers>,
 }
 
 fn json_body(
@@ -100,9 +92,9 @@ pub async fn update_operations(
 ) -> Result<Response, ApiError> {
     let kind = parse_kind(&query)?;
     let latest = parse_bool(query.get("latest").map_or("", String::as_str))?;
-    let store = api.service.store();
-    let latest_ref = store
-        .latest_ref(kind)
+    let latest_ref = api
+        .service
+        .latest_update_ref(kind)
         .await
         .map_err(|err| ApiError::internal(err.to_string()))?;
     let etag = latest_ref.map(|r| format!("\"{r}\""));
@@ -116,7 +108,8 @@ pub async fn update_operations(
             return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag.clone())]).into_response());
         }
     }
-    let operations = store
+    let operations = api
+        .service
         .update_operations(kind, latest)
         .await
         .map_err(|err| ApiError::internal(err.to_string()))?;
@@ -136,11 +129,11 @@ pub async fn update_operation(
     Path(reference): Path<String>,
 ) -> Result<Response, ApiError> {
     let reference = parse_uuid("update operation ref", &reference)?;
-    match api.service.store().update_operation(&reference).await {
-        Ok(operation) => Ok(json_body(StatusCode::OK, "application/json", &operation)),
-        Err(scry_store::StoreError::NotFound { what }) => {
-            Err(ApiError::not_found(format!("{what} not found")))
-        }
+    match api.service.update_operation(&reference).await {
+        Ok(Some(operation)) => Ok(json_body(StatusCode::OK, "application/json", &operation)),
+        Ok(None) => Err(ApiError::not_found(format!(
+            "update operation {reference} not found"
+        ))),
         Err(err) => Err(ApiError::internal(err.to_string())),
     }
 }
@@ -151,7 +144,6 @@ pub async fn delete_update_operation(
 ) -> Result<StatusCode, ApiError> {
     let reference = parse_uuid("update operation ref", &reference)?;
     api.service
-        .store()
         .delete_update_operations(&[reference])
         .await
         .map_err(|err| ApiError::internal(err.to_string()))?;
@@ -169,7 +161,6 @@ pub async fn update_diff(
     let prev = optional_uuid(&query, "prev")?;
     let diff = api
         .service
-        .store()
         .update_diff(prev.as_deref(), &cur)
         .await
         .map_err(|err| ApiError::internal(err.to_string()))?;
@@ -177,18 +168,15 @@ pub async fn update_diff(
 }
 
 pub async fn affected_manifests(
-    State(api): State<Arc<AffectedApi>>,
+    State(lookup): State<Arc<AffectedLookup>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request: AffectedManifestsRequest = serde_json::from_slice(&body).map_err(|err| {
         ApiError::bad_request(format!("failed to deserialize vulnerabilities: {err}"))
     })?;
-    let affected = scry_matcher::affected_manifests(
-        &api.store,
-        &api.matchers.current(),
-        request.vulnerabilities,
-    )
-    .await
-    .map_err(|err| ApiError::internal(err.to_string()))?;
+    let affected = lookup
+        .affected_manifests(request.vulnerabilities)
+        .await
+        .map_err(|err| ApiError::internal(err.to_string()))?;
     Ok(json_body(StatusCode::OK, AFFECTED_TYPE, &affected))
 }

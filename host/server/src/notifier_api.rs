@@ -70,25 +70,19 @@ pub async fn get_notification(
         },
     };
     let after = optional_uuid(&query, "next")?;
-    let failed = |err: scry_store::StoreError| ApiError::internal(err.to_string());
-    let mut notifications = service
-        .store
-        .page(&id, after.as_deref(), size.saturating_add(1))
+    let page = service
+        .notification_page(&id, after.as_deref(), size)
         .await
-        .map_err(failed)?;
-    let next = if notifications.len() as i64 > size {
-        notifications.truncate(size as usize);
-        notifications.last().map(|n| n.id.clone())
-    } else {
-        None
-    };
-    let receipt = service.store.receipt(&id).await.map_err(failed)?;
+        .map_err(|err| ApiError::internal(err.to_string()))?;
     let body = PageWithDelivery {
         page: NotificationPage {
-            page: Page { size, next },
-            notifications,
+            page: Page {
+                size,
+                next: page.next,
+            },
+            notifications: page.notifications,
         },
-        scry_delivery: receipt.map(Delivery::from),
+        scry_delivery: page.receipt.map(Delivery::from),
     };
     let bytes = serde_json::to_vec(&body)
         .map_err(|err| ApiError::internal(format!("encoding notification page: {err}")))?;
@@ -103,8 +97,7 @@ pub async fn delete_notification(
 ) -> Result<Response, ApiError> {
     let id = parse_uuid("notification id", &id)?;
     let found = service
-        .store
-        .mark_deleted(&id)
+        .delete_notification_set(&id)
         .await
         .map_err(|err| ApiError::internal(err.to_string()))?;
     if !found {

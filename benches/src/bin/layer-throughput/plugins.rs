@@ -8,7 +8,7 @@ use scry_runtime::{Runtime, RuntimeConfig, ScannerPlugin};
 
 pub fn first_party() -> anyhow::Result<Arc<Scanners>> {
     let runtime = Runtime::new(RuntimeConfig::default()).context("starting the plugin runtime")?;
-    let plugins = scry_plugins::FIRST_PARTY
+    let plugins = scry_bundled::FIRST_PARTY
         .iter()
         .map(|bundled| ScannerPlugin::load(&runtime, bundled.name, bundled.wasm))
         .collect::<Result<Vec<_>, _>>()

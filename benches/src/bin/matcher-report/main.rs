@@ -182,7 +182,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// Every first-party matcher, as `scry serve` enables them by default.
 fn matchers(runtime: &Runtime) -> anyhow::Result<Matchers> {
-    let plugins = scry_plugins::FIRST_PARTY_MATCHERS
+    let plugins = scry_bundled::FIRST_PARTY_MATCHERS
         .iter()
         .map(|b| MatcherPlugin::load(runtime, b.name, b.wasm).map(Arc::new))
         .collect::<Result<Vec<_>, _>>()?;
@@ -195,7 +195,7 @@ async fn start_api(
     store: scry_store::Store,
     service: Arc<MatcherService>,
 ) -> anyhow::Result<String> {
-    let plugins = scry_plugins::FIRST_PARTY
+    let plugins = scry_bundled::FIRST_PARTY
         .iter()
         .map(|b| ScannerPlugin::load(runtime, b.name, b.wasm))
         .collect::<Result<Vec<_>, _>>()?;

@@ -63,7 +63,7 @@ pub fn report() -> IndexReport {
 /// The first-party debian matcher, loaded.
 pub fn debian_matcher() -> Arc<MatcherPlugin> {
     let runtime = Runtime::new(RuntimeConfig::default()).unwrap();
-    let debian = scry_plugins::FIRST_PARTY_MATCHERS
+    let debian = scry_bundled::FIRST_PARTY_MATCHERS
         .iter()
         .find(|b| b.name == "debian")
         .expect("the debian matcher is embedded");

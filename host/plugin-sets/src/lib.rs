@@ -1,5 +1,6 @@
-//! The live plugin sets as operators change them, for both plugin worlds: scanners
-//! (the indexer's) and matchers (the matcher's).
+//! The plugin lifecycle, for both plugin worlds: scanners (the indexer's) and
+//! matchers (the matcher's). The set a process starts with, the live sets as
+//! operators change them, and following the plugin directory and the database.
 //!
 //! A plugin is compiled and checked off the request path (size, declared content hash,
 //! a component of the supported WIT version and the right world that names itself, a
@@ -13,11 +14,15 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod follow;
+mod initial;
 mod kinds;
-mod registries;
-mod registry;
+mod live_set;
+mod live_sets;
 
 pub use check::{DEFAULT_MAX_COMPONENT, Rejection, content_hash, verify};
+pub use follow::{follow_database, follow_directory};
+pub use initial::{InitialPlugins, LoadError, Loaded};
 pub use kinds::{Installed, MatcherTarget, MatcherWorld, PluginKind, ScannerWorld, Target, runs};
-pub use registries::{Registries, parse_world};
-pub use registry::{Change, PluginInfo, Registry, Swapped};
+pub use live_set::{Change, LivePluginSet, PluginInfo, Swapped};
+pub use live_sets::{LivePluginSets, parse_world, state_name};

@@ -4,7 +4,7 @@ use scry_runtime::{Runtime, World, world_of};
 use sha2::{Digest, Sha256};
 
 use crate::kinds::{MatcherWorld, PluginKind, ScannerWorld};
-use crate::registry::{PluginInfo, info};
+use crate::live_set::{PluginInfo, info};
 
 /// Components larger than this are refused unless configured otherwise.
 pub const DEFAULT_MAX_COMPONENT: usize = 64 << 20;

@@ -1,27 +1,33 @@
 //! Following plugin changes while serving: the plugin directory (a `.wasm` added or
 //! replaced there is checked and swapped in, one removed is taken out, through the
-//! same registries as the admin API) and the service database, where other processes
-//! record theirs. Both polled, so they work on any file system and any database.
+//! same live sets as the admin API) and the service database, where other processes
+//! record theirs. The directory is polled, so it works on any file system.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use scry_registry::{
-    Change, PluginKind, Registries, Registry, Rejection, content_hash, parse_world,
-};
 use scry_runtime::World;
+
+use crate::check::{Rejection, content_hash};
+use crate::initial::is_wasm;
+use crate::kinds::PluginKind;
+use crate::live_set::{Change, LivePluginSet};
+use crate::live_sets::{LivePluginSets, parse_world};
 
 const POLL_DIR: Duration = Duration::from_secs(2);
 
 /// How often a process looks for plugin changes made by other processes.
 const POLL_DATABASE: Duration = Duration::from_secs(1);
 
-/// Applies the set other processes on this database recorded, then follows it.
-pub async fn follow_database<K: PluginKind>(registry: &Arc<Registry<K>>) {
+/// Applies the set other processes on this database recorded; the returned future
+/// follows it from then on (run it beside the service).
+pub async fn follow_database<K: PluginKind>(
+    plugin_set: &Arc<LivePluginSet<K>>,
+) -> impl Future<Output = ()> + Send + use<K> {
     let world = K::WORLD.as_str();
-    match registry.sync().await {
+    match plugin_set.sync().await {
         Ok(Some(swapped)) => {
             tracing::info!(world, state = swapped.state, "stored plugin set applied")
         }
@@ -30,15 +36,16 @@ pub async fn follow_database<K: PluginKind>(registry: &Arc<Registry<K>>) {
             tracing::warn!(world, error = %err, "stored plugin set refused; serving the built-in set")
         }
     }
-    tokio::spawn(registry.clone().follow(POLL_DATABASE));
+    plugin_set.clone().follow(POLL_DATABASE)
 }
 
 /// Path → (content hash, the plugin's world and name once accepted).
 type Seen = BTreeMap<PathBuf, (String, Option<(World, String)>)>;
 
-/// Follows `dir` until the task is dropped. Files present at start are taken as loaded.
-pub async fn watch(dir: PathBuf, registries: Registries) {
-    let loaded: BTreeMap<String, (World, String)> = registries
+/// Follows `dir` until the task is dropped. Files present at start are taken as loaded
+/// (as [`crate::InitialPlugins::load`] loaded them).
+pub async fn follow_directory(dir: PathBuf, plugin_sets: LivePluginSets) {
+    let loaded: BTreeMap<String, (World, String)> = plugin_sets
         .list()
         .await
         .into_iter()
@@ -53,11 +60,11 @@ pub async fn watch(dir: PathBuf, registries: Registries) {
         .collect();
     loop {
         tokio::time::sleep(POLL_DIR).await;
-        follow(&dir, &registries, &mut seen).await;
+        follow(&dir, &plugin_sets, &mut seen).await;
     }
 }
 
-async fn follow(dir: &Path, registries: &Registries, seen: &mut Seen) {
+async fn follow(dir: &Path, plugin_sets: &LivePluginSets, seen: &mut Seen) {
     let now = wasm_files(dir);
     let gone: Vec<PathBuf> = seen
         .keys()
@@ -66,7 +73,7 @@ async fn follow(dir: &Path, registries: &Registries, seen: &mut Seen) {
         .collect();
     for path in gone {
         if let Some((_, Some((world, name)))) = seen.remove(&path) {
-            match registries.remove(&name, Some(world), "directory").await {
+            match plugin_sets.remove(&name, Some(world), "directory").await {
                 Ok((_, change)) => {
                     tracing::info!(plugin = name, path = %path.display(), state_changed = change.swapped.state_changed(), "plugin removed (file deleted)")
                 }
@@ -80,7 +87,7 @@ async fn follow(dir: &Path, registries: &Registries, seen: &mut Seen) {
         if seen.get(&path).is_some_and(|(known, _)| *known == hash) {
             continue;
         }
-        let accepted = match add(registries, &path, &hash).await {
+        let accepted = match add(plugin_sets, &path, &hash).await {
             Ok(None) => None,
             Ok(Some((world, change))) => {
                 tracing::info!(world = world.as_str(), plugin = change.plugin.name, version = change.plugin.version, path = %path.display(), state_changed = change.swapped.state_changed(), "plugin added from the plugin directory");
@@ -98,12 +105,12 @@ async fn follow(dir: &Path, registries: &Registries, seen: &mut Seen) {
 /// Adds the file to the set of its world; `None` when this process does not run that
 /// world (another process on the same directory does).
 async fn add(
-    registries: &Registries,
+    plugin_sets: &LivePluginSets,
     path: &Path,
     hash: &str,
 ) -> Result<Option<(World, Change)>, String> {
     let wasm = tokio::fs::read(path).await.map_err(|err| err.to_string())?;
-    match registries.add(wasm, hash, "directory").await {
+    match plugin_sets.add(wasm, hash, "directory").await {
         Ok(added) => Ok(Some(added)),
         Err(Rejection::NotServed(_)) => Ok(None),
         Err(err) => Err(err.to_string()),
@@ -118,7 +125,7 @@ fn wasm_files(dir: &Path) -> BTreeMap<PathBuf, String> {
     entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .filter(|path| is_wasm(path))
         .filter_map(|path| {
             let bytes = std::fs::read(&path).ok()?;
             Some((path, content_hash(&bytes)))

@@ -7,8 +7,16 @@ use std::sync::Arc;
 use scry_runtime::{Runtime, World};
 
 use crate::check::{Rejection, check_upload, world};
-use crate::kinds::{MatcherWorld, ScannerWorld};
-use crate::registry::{Change, PluginInfo, Registry};
+use crate::kinds::{MatcherWorld, PluginKind, ScannerWorld};
+use crate::live_set::{Change, LivePluginSet, PluginInfo};
+
+/// The name `world`'s set reports its state under (`index_state`, `matcher_state`).
+pub fn state_name(world: World) -> &'static str {
+    match world {
+        World::Scanner => ScannerWorld::STATE,
+        World::Matcher => MatcherWorld::STATE,
+    }
+}
 
 /// `scanner` or `matcher` (as [`PluginInfo::world`] and the admin API say it).
 pub fn parse_world(name: &str) -> Option<World> {
@@ -18,15 +26,15 @@ pub fn parse_world(name: &str) -> Option<World> {
 }
 
 #[derive(Clone)]
-pub struct Registries {
+pub struct LivePluginSets {
     pub runtime: Runtime,
-    pub scanners: Option<Arc<Registry<ScannerWorld>>>,
-    pub matchers: Option<Arc<Registry<MatcherWorld>>>,
+    pub scanners: Option<Arc<LivePluginSet<ScannerWorld>>>,
+    pub matchers: Option<Arc<LivePluginSet<MatcherWorld>>>,
     /// Uploads larger than this are refused before anything else.
     pub max_component: usize,
 }
 
-impl Registries {
+impl LivePluginSets {
     /// Every plugin of both sets.
     pub async fn list(&self) -> Vec<PluginInfo> {
         let mut plugins = Vec::new();
@@ -37,6 +45,19 @@ impl Registries {
             plugins.extend(matchers.list().await);
         }
         plugins
+    }
+
+    /// Each set's state under its own name (`index_state`, `matcher_state`).
+    pub fn states(&self) -> Vec<(&'static str, String)> {
+        let scanners = self
+            .scanners
+            .iter()
+            .map(|s| (ScannerWorld::STATE, s.state()));
+        let matchers = self
+            .matchers
+            .iter()
+            .map(|m| (MatcherWorld::STATE, m.state()));
+        scanners.chain(matchers).collect()
     }
 
     /// Checks the upload's size and declared hash, reads its world (compiling it off
@@ -60,12 +81,12 @@ impl Registries {
             })??;
         let change = match world {
             World::Scanner => {
-                let registry = self.scanners.as_ref().ok_or(Rejection::NotServed(world))?;
-                registry.add_checked(wasm, hash, origin).await?
+                let set = self.scanners.as_ref().ok_or(Rejection::NotServed(world))?;
+                set.add_checked(wasm, hash, origin).await?
             }
             World::Matcher => {
-                let registry = self.matchers.as_ref().ok_or(Rejection::NotServed(world))?;
-                registry.add_checked(wasm, hash, origin).await?
+                let set = self.matchers.as_ref().ok_or(Rejection::NotServed(world))?;
+                set.add_checked(wasm, hash, origin).await?
             }
         };
         Ok((world, change))

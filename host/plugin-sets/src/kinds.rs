@@ -1,4 +1,4 @@
-//! The two plugin worlds a registry can hold, and where each installs its sets: the
+//! The two plugin worlds a live set can hold, and where each installs its sets: the
 //! indexer's scanner snapshot, the matcher's live matcher sets.
 
 use std::collections::BTreeSet;
@@ -11,7 +11,7 @@ use scry_runtime::matcher::IndexRecord;
 use scry_runtime::{MatcherPlugin, PluginError, Runtime, ScannerKind, ScannerPlugin, World};
 use sha2::{Digest, Sha256};
 
-use crate::registry::{PluginInfo, Swapped};
+use crate::live_set::{PluginInfo, Swapped};
 
 /// Who a plugin says it is.
 pub struct Identity {
@@ -40,7 +40,7 @@ pub struct Installed<K: PluginKind> {
     pub info: PluginInfo,
 }
 
-/// Where a registry's sets go.
+/// Where a live set installs its plugins.
 pub trait Target<K: PluginKind>: Send + Sync + 'static {
     /// The state clients see now.
     fn state(&self) -> String;

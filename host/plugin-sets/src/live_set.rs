@@ -10,6 +10,7 @@ use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
 use crate::check::{Rejection, check_size, check_upload, content_hash, load_checked};
+use crate::initial::Loaded;
 use crate::kinds::{Installed, PluginKind, Target};
 
 /// One plugin of a live set, as listed.
@@ -73,7 +74,7 @@ struct Live<K: PluginKind> {
 /// The set every process on one service database shares. A change is written to the
 /// database and applied here at once; other processes follow within their polling
 /// interval.
-pub struct Registry<K: PluginKind> {
+pub struct LivePluginSet<K: PluginKind> {
     runtime: Runtime,
     target: Arc<dyn Target<K>>,
     set: PluginSet,
@@ -100,24 +101,24 @@ pub(crate) fn info<K: PluginKind>(
     }
 }
 
-impl<K: PluginKind> Registry<K> {
-    /// `base`: the plugins `target` runs now, as (plugin, origin, component bytes).
+impl<K: PluginKind> LivePluginSet<K> {
+    /// `base`: the plugins `target` runs now.
     pub fn new(
         runtime: Runtime,
         target: Arc<dyn Target<K>>,
         set: PluginSet,
-        base: Vec<(K::Plugin, String, Arc<[u8]>)>,
+        base: &[Loaded<K::Plugin>],
         max_component: usize,
-    ) -> Registry<K> {
+    ) -> LivePluginSet<K> {
         let base: Vec<Entry<K>> = base
-            .into_iter()
-            .map(|(plugin, origin, wasm)| Entry {
-                info: info::<K>(&plugin, &origin, content_hash(&wasm)),
-                wasm,
-                plugin,
+            .iter()
+            .map(|loaded| Entry {
+                info: info::<K>(&loaded.plugin, loaded.origin, content_hash(&loaded.wasm)),
+                wasm: loaded.wasm.clone(),
+                plugin: loaded.plugin.clone(),
             })
             .collect();
-        Registry {
+        LivePluginSet {
             runtime,
             target,
             set,
@@ -167,7 +168,7 @@ impl<K: PluginKind> Registry<K> {
         self.add_checked(wasm.into(), hash, origin).await
     }
 
-    /// [`Registry::add`] of an upload whose size and content `hash` were checked.
+    /// [`LivePluginSet::add`] of an upload whose size and content `hash` were checked.
     pub(crate) async fn add_checked(
         &self,
         wasm: Arc<[u8]>,

@@ -1,16 +1,17 @@
-//! The notifier's sources in combo mode: the matcher's store and the indexer's
-//! reverse lookup, called in-process instead of over HTTP.
+//! The notifier's sources in combo mode: the matcher service's update operations and
+//! the affected-manifest lookup, called in-process instead of over HTTP.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use scry_matcher::LiveMatchers;
+use scry_matcher::{AffectedLookup, MatcherService};
 use scry_model::{AffectedManifests, UpdateDiff, UpdateKind, UpdateOperation, Vulnerability};
-use scry_notifier::sources::{AffectedSource, UpdateSource};
-use scry_store::{Store, VulnStore};
 
-pub struct LocalUpdates(pub VulnStore);
+use crate::sources::{AffectedSource, UpdateSource};
+
+/// The matcher service of this process.
+pub struct LocalUpdates(pub Arc<MatcherService>);
 
 impl UpdateSource for LocalUpdates {
     fn update_operations(
@@ -38,24 +39,15 @@ impl UpdateSource for LocalUpdates {
     }
 }
 
-pub struct LocalAffected {
-    pub store: Store,
-    pub matchers: Arc<LiveMatchers>,
-}
-
-impl AffectedSource for LocalAffected {
+impl AffectedSource for AffectedLookup {
     fn affected_manifests<'a>(
         &'a self,
         vulnerabilities: &'a [Vulnerability],
     ) -> BoxFuture<'a, Result<AffectedManifests, String>> {
         Box::pin(async move {
-            scry_matcher::affected_manifests(
-                &self.store,
-                &self.matchers.current(),
-                vulnerabilities.to_vec(),
-            )
-            .await
-            .map_err(|err| err.to_string())
+            AffectedLookup::affected_manifests(self, vulnerabilities.to_vec())
+                .await
+                .map_err(|err| err.to_string())
         })
     }
 }

@@ -15,7 +15,7 @@ fn main() {
     let root = manifest_dir
         .parent()
         .and_then(Path::parent)
-        .expect("host/plugins sits two levels below the root");
+        .expect("host/bundled sits two levels below the root");
     let plugins = root.join("plugins");
     for watched in ["plugins", "sdk/src", "sdk/Cargo.toml", "sdk/wit"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
