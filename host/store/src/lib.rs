@@ -6,15 +6,17 @@
 //! layers, its index report and the `index_state` it was made with; and the reverse
 //! index from package names to manifests that the notifier needs.
 //!
-//! The matcher's vulnerability store, [`VulnStore`], lives here too (module `vulns`):
-//! same backends and connection strings, its own migrations, possibly the same
-//! database.
+//! The matcher's vulnerability store, [`VulnStore`] (module `vulns`), the notifier's
+//! [`NotificationStore`] and a service's [`PluginSet`] live here too. All stand on one
+//! skeleton (module `database`): the same backends and connection strings, each
+//! service its own migrations, possibly all in the same database.
 //!
 //! Invariant: every write is one transaction. A reader sees a manifest's report, layer
 //! list and index rows all from the same write, or none of them, even if the writer
 //! dies half-way.
 
 mod connect;
+mod database;
 mod error;
 mod findings;
 mod lock;
@@ -24,14 +26,13 @@ mod postgres;
 mod rows;
 mod sql;
 mod sqlite;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod vulns;
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use scry_model::{IndexReport, LayerArtifacts, ScannerId};
-use sqlx::{PgPool, Postgres, Sqlite};
 
 pub use error::StoreError;
 pub use findings::ScannerFindings;
@@ -41,81 +42,35 @@ pub use plugin_set::{PluginOverride, PluginSet};
 pub use rows::{IndexRow, index_rows};
 pub use vulns::{GcOutcome, UpdateWriter, UpdaterStatus, VulnStore};
 
-use connect::Target;
-use lock::LocalLocks;
-use sql::Sql;
+use database::{Database, MigrationSet, database_methods, with_queries};
+use sql::Indexer;
 
-/// A connection pool to one database, SQLite or PostgreSQL. Cheap to clone.
+/// The indexer's database, SQLite or PostgreSQL. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    backend: Backend,
+    db: Database<Indexer>,
 }
-
-#[derive(Clone)]
-enum Backend {
-    Sqlite {
-        sql: Sql<Sqlite>,
-        locks: Arc<LocalLocks>,
-    },
-    Postgres {
-        sql: Sql<Postgres>,
-        locks: PgPool,
-    },
-}
-
-/// Runs `$body` with `$sql` bound to the backend's queries.
-macro_rules! with_sql {
-    ($store:expr, $sql:ident => $body:expr) => {
-        match &$store.backend {
-            $crate::Backend::Sqlite { sql: $sql, .. } => $body,
-            $crate::Backend::Postgres { sql: $sql, .. } => $body,
-        }
-    };
-}
-pub(crate) use with_sql;
 
 impl Store {
     /// Opens `conn`: a `postgres://` or `postgresql://` URL or a libpq `key=value`
     /// string for PostgreSQL; a `sqlite://` URL or a file path for SQLite (created if
     /// missing, with its directory). `run_migrations` brings the schema up to date.
     pub async fn connect(conn: &str, run_migrations: bool) -> Result<Store, StoreError> {
-        let target = connect::parse(conn)?;
-        let describe = target.describe();
-        let backend = match target {
-            Target::Sqlite { options, in_memory } => Backend::Sqlite {
-                sql: sqlite::connect(options, in_memory, &describe, run_migrations).await?,
-                locks: Arc::default(),
-            },
-            Target::Postgres { options, pool } => {
-                let (sql, locks) =
-                    postgres::connect(options, pool, &describe, run_migrations).await?;
-                Backend::Postgres { sql, locks }
-            }
-        };
-        tracing::debug!(database = describe, "store connected");
-        Ok(Store { backend })
+        let db = Database::connect(conn, MigrationSet::Indexer, run_migrations, Indexer).await?;
+        Ok(Store { db })
     }
 
-    /// `"sqlite"` or `"postgres"`.
-    pub fn backend(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite { .. } => "sqlite",
-            Backend::Postgres { .. } => "postgres",
-        }
-    }
+    database_methods!();
 
     /// The scanner plugin set every indexer on this database follows.
     pub fn plugin_set(&self) -> PluginSet {
-        match &self.backend {
-            Backend::Sqlite { sql, .. } => PluginSet::sqlite(sql.pool.clone(), sql.begin, ""),
-            Backend::Postgres { sql, .. } => PluginSet::postgres(sql.pool.clone(), sql.begin, ""),
-        }
+        PluginSet::sharing(&self.db, "")
     }
 
     /// Records the scanners in use (also done on first use by
     /// [`Store::put_layer_results`]).
     pub async fn register_scanners(&self, scanners: &[ScannerId]) -> Result<(), StoreError> {
-        with_sql!(self, sql => sql.scanner_ids(scanners).await.map(drop))
+        with_queries!(self.db, sql => sql.scanner_ids(scanners).await.map(drop))
     }
 
     /// The (layer, scanner) pairs among these that have stored results, including
@@ -125,7 +80,7 @@ impl Store {
         layer_digests: &[String],
         scanners: &[ScannerId],
     ) -> Result<HashSet<(String, ScannerId)>, StoreError> {
-        with_sql!(self, sql => sql.scanned(layer_digests, scanners).await)
+        with_queries!(self.db, sql => sql.scanned(layer_digests, scanners).await)
     }
 
     /// Stores what each scanner found in `layer` (an entry per scanner that ran, empty
@@ -137,7 +92,7 @@ impl Store {
         results: &[(ScannerId, ScannerFindings)],
         whiteouts: &[String],
     ) -> Result<(), StoreError> {
-        with_sql!(self, sql => sql.put_layer_results(layer, results, whiteouts).await)
+        with_queries!(self.db, sql => sql.put_layer_results(layer, results, whiteouts).await)
     }
 
     /// The layer's stored artifacts for `scanners`, in that scanner order, with its
@@ -148,7 +103,7 @@ impl Store {
         layer: &str,
         scanners: &[ScannerId],
     ) -> Result<LayerArtifacts, StoreError> {
-        with_sql!(self, sql => sql.layer_artifacts(layer, scanners).await)
+        with_queries!(self.db, sql => sql.layer_artifacts(layer, scanners).await)
     }
 
     /// The stored report of `manifest` and the `index_state` it was made with.
@@ -156,12 +111,12 @@ impl Store {
         &self,
         manifest: &str,
     ) -> Result<Option<(IndexReport, String)>, StoreError> {
-        with_sql!(self, sql => sql.index_report(manifest).await)
+        with_queries!(self.db, sql => sql.index_report(manifest).await)
     }
 
     /// The manifest's layers in order, as last stored with its report.
     pub async fn manifest_layers(&self, manifest: &str) -> Result<Option<Vec<String>>, StoreError> {
-        with_sql!(self, sql => sql.manifest_layers(manifest).await)
+        with_queries!(self.db, sql => sql.manifest_layers(manifest).await)
     }
 
     /// Stores (or replaces) the manifest, its ordered layers, its report and the
@@ -173,7 +128,7 @@ impl Store {
         report: &IndexReport,
         index_state: &str,
     ) -> Result<(), StoreError> {
-        with_sql!(self, sql => sql.put_index_report(manifest, layers, report, index_state, true).await)
+        with_queries!(self.db, sql => sql.put_index_report(manifest, layers, report, index_state, true).await)
     }
 
     /// Deletes each manifest (its report, layer list and index rows) and then those of
@@ -187,7 +142,7 @@ impl Store {
                 tracing::debug!(manifest, "not deleting: being indexed");
                 continue;
             };
-            let removed = with_sql!(self, sql => sql.delete_manifest(manifest).await);
+            let removed = with_queries!(self.db, sql => sql.delete_manifest(manifest).await);
             guard.release().await?;
             if removed? {
                 deleted.push(manifest.clone());
@@ -203,44 +158,6 @@ impl Store {
         &self,
         package_name: &str,
     ) -> Result<Vec<IndexRow>, StoreError> {
-        with_sql!(self, sql => sql.affected_manifests(package_name).await)
-    }
-
-    /// Waits for the exclusive lock named `key`: across processes on PostgreSQL,
-    /// within this process on SQLite.
-    pub async fn lock(&self, key: &str) -> Result<LockGuard, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { locks, .. } => Ok(locks.lock(key).await),
-            Backend::Postgres { locks, .. } => lock::postgres_lock(locks, key).await,
-        }
-    }
-
-    /// Takes the lock named `key` if it is free.
-    pub async fn try_lock(&self, key: &str) -> Result<Option<LockGuard>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { locks, .. } => Ok(locks.try_lock(key)),
-            Backend::Postgres { locks, .. } => lock::postgres_try_lock(locks, key).await,
-        }
-    }
-
-    /// Connections of the query pool: (open, idle).
-    pub fn pool_stats(&self) -> (u32, usize) {
-        with_sql!(self, sql => (sql.pool.size(), sql.pool.num_idle()))
-    }
-
-    /// Succeeds when the database answers a query.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        with_sql!(self, sql => sql.ping().await)
-    }
-
-    /// Closes every connection, waiting for those in use to come back.
-    pub async fn close(&self) {
-        match &self.backend {
-            Backend::Sqlite { sql, .. } => sql.pool.close().await,
-            Backend::Postgres { sql, locks } => {
-                locks.close().await;
-                sql.pool.close().await;
-            }
-        }
+        with_queries!(self.db, sql => sql.affected_manifests(package_name).await)
     }
 }

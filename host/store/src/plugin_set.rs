@@ -9,13 +9,11 @@
 use std::sync::Arc;
 
 use sqlx::postgres::PgListener;
-use sqlx::{
-    ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Postgres, Row, Sqlite,
-    Type,
-};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use tokio::sync::Notify;
 
+use crate::database::{Backend, Database, Engine, Kind, Schema, with_queries};
 use crate::error::{Context, StoreError};
 
 /// A plugin added or replaced (`hash` set) or removed (`hash` none) by name.
@@ -29,52 +27,45 @@ pub struct PluginOverride {
 /// The plugin-set tables of one database. Cheap to clone.
 #[derive(Clone)]
 pub struct PluginSet {
-    backend: Backend,
+    db: Database<Plugins>,
 }
 
-#[derive(Clone)]
-enum Backend {
-    Sqlite(Tables<Sqlite>),
-    Postgres(Tables<Postgres>),
+/// A service's plugin-set tables, named with `prefix`; they come with the service's
+/// migrations.
+#[derive(Clone, Copy)]
+struct Plugins {
+    prefix: &'static str,
 }
 
-macro_rules! with_tables {
-    ($set:expr, $tables:ident => $body:expr) => {
-        match &$set.backend {
-            Backend::Sqlite($tables) => $body,
-            Backend::Postgres($tables) => $body,
+impl Schema for Plugins {
+    type Queries<DB: Engine> = Tables<DB>;
+
+    fn queries<DB: Engine>(&self, pool: Pool<DB>) -> Tables<DB> {
+        Tables {
+            pool,
+            begin: DB::BEGIN_WRITE,
+            prefix: self.prefix,
         }
-    };
+    }
 }
 
 impl PluginSet {
-    pub(crate) fn sqlite(pool: Pool<Sqlite>, begin: &'static str, prefix: &'static str) -> Self {
-        let tables = Tables::new(pool, begin, prefix);
+    /// The plugin set in `db`'s database whose tables are named with `prefix`.
+    pub(crate) fn sharing<S: Schema>(db: &Database<S>, prefix: &'static str) -> Self {
         PluginSet {
-            backend: Backend::Sqlite(tables),
-        }
-    }
-
-    pub(crate) fn postgres(
-        pool: Pool<Postgres>,
-        begin: &'static str,
-        prefix: &'static str,
-    ) -> Self {
-        let tables = Tables::new(pool, begin, prefix);
-        PluginSet {
-            backend: Backend::Postgres(tables),
+            db: db.share(Plugins { prefix }),
         }
     }
 
     /// The overrides every process on this database applies, with the version that
     /// changes whenever they do (0 before the first change).
     pub async fn overrides(&self) -> Result<(i64, Vec<PluginOverride>), StoreError> {
-        with_tables!(self, tables => tables.overrides().await)
+        with_queries!(self.db, tables => tables.overrides().await)
     }
 
     /// The component stored under `hash` (`sha256:<hex>`).
     pub async fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        with_tables!(self, tables => tables.blob(hash).await)
+        with_queries!(self.db, tables => tables.blob(hash).await)
     }
 
     /// Makes `wasm` (content hash `hash`) the plugin named `name` on every process.
@@ -85,12 +76,12 @@ impl PluginSet {
         wasm: &[u8],
         origin: &str,
     ) -> Result<(), StoreError> {
-        with_tables!(self, tables => tables.put_override(name, Some((hash, wasm)), origin).await)
+        with_queries!(self.db, tables => tables.put_override(name, Some((hash, wasm)), origin).await)
     }
 
     /// Removes the plugin named `name` on every process.
     pub async fn remove(&self, name: &str, origin: &str) -> Result<(), StoreError> {
-        with_tables!(self, tables => tables.put_override(name, None, origin).await)
+        with_queries!(self.db, tables => tables.put_override(name, None, origin).await)
     }
 
     /// Wakes `wake` whenever a process records a change, until the connection fails
@@ -98,12 +89,17 @@ impl PluginSet {
     /// meanwhile are only seen at the next poll). On SQLite it returns at once: the
     /// file has one process, and polling is all there is.
     pub async fn listen(&self, wake: Arc<Notify>) -> Result<(), StoreError> {
-        let Backend::Postgres(tables) = &self.backend else {
+        let Backend::Postgres {
+            pool,
+            queries: tables,
+            ..
+        } = &self.db.backend
+        else {
             return Ok(());
         };
         let channel = tables.channel();
         let what = || format!("listening on {channel}");
-        let mut listener = PgListener::connect_with(&tables.pool).await.context(what)?;
+        let mut listener = PgListener::connect_with(pool).await.context(what)?;
         listener.listen(&channel).await.context(what)?;
         loop {
             listener.recv().await.context(what)?;
@@ -112,7 +108,7 @@ impl PluginSet {
     }
 }
 
-struct Tables<DB: Database> {
+struct Tables<DB: sqlx::Database> {
     pool: Pool<DB>,
     /// The statement that opens a write transaction (SQLite's takes the lock up front).
     begin: &'static str,
@@ -120,7 +116,7 @@ struct Tables<DB: Database> {
     prefix: &'static str,
 }
 
-impl<DB: Database> Clone for Tables<DB> {
+impl<DB: sqlx::Database> Clone for Tables<DB> {
     fn clone(&self) -> Self {
         Tables {
             pool: self.pool.clone(),
@@ -132,7 +128,7 @@ impl<DB: Database> Clone for Tables<DB> {
 
 impl<DB> Tables<DB>
 where
-    DB: Database,
+    DB: Engine,
     DB::Arguments: IntoArguments<DB> + Default,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
@@ -147,14 +143,6 @@ where
     /// The NOTIFY channel of this set.
     fn channel(&self) -> String {
         format!("{}plugin_set", self.prefix)
-    }
-
-    fn new(pool: Pool<DB>, begin: &'static str, prefix: &'static str) -> Self {
-        Tables {
-            pool,
-            begin,
-            prefix,
-        }
     }
 
     async fn overrides(&self) -> Result<(i64, Vec<PluginOverride>), StoreError> {
@@ -237,7 +225,7 @@ where
         .execute(&mut *tx)
         .await
         .context(what)?;
-        if DB::NAME == "PostgreSQL" {
+        if DB::KIND == Kind::Postgres {
             // Delivered when the transaction commits.
             sqlx::query(sqlx::AssertSqlSafe(format!("NOTIFY {}", self.channel())))
                 .execute(&mut *tx)

@@ -3,32 +3,17 @@
 
 use std::time::Duration;
 
-use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool, Postgres};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::connect::PoolSize;
 use crate::error::StoreError;
-use crate::sql::Sql;
 
 const MAX_CONNECTIONS: u32 = 10;
 /// Locks held or awaited at once; more callers queue for a connection.
 const LOCK_CONNECTIONS: u32 = 32;
 /// A lock waiter queues behind whole index runs, which take minutes.
 const LOCK_CONNECTION_WAIT: Duration = Duration::from_secs(15 * 60);
-
-pub(crate) async fn connect(
-    options: PgConnectOptions,
-    size: PoolSize,
-    target: &str,
-    run_migrations: bool,
-) -> Result<(Sql<Postgres>, PgPool), StoreError> {
-    let (pool, locks) = pools(options, size, target).await?;
-    if run_migrations {
-        migrate(sqlx::migrate!("../../migrations/postgres"), &pool, target).await?;
-    }
-    Ok((Sql::new(pool, BEGIN_WRITE), locks))
-}
 
 pub(crate) const BEGIN_WRITE: &str = "BEGIN";
 
@@ -61,21 +46,4 @@ pub(crate) async fn pools(
         .acquire_timeout(LOCK_CONNECTION_WAIT)
         .connect_lazy_with(options);
     Ok((pool, locks))
-}
-
-/// Runs one component's migrations. The indexer's and the matcher's share a database
-/// and its migrations table, so each ignores versions it does not know.
-pub(crate) async fn migrate(
-    mut migrator: Migrator,
-    pool: &PgPool,
-    target: &str,
-) -> Result<(), StoreError> {
-    migrator
-        .set_ignore_missing(true)
-        .run(pool)
-        .await
-        .map_err(|source| StoreError::Migrate {
-            target: target.to_string(),
-            source,
-        })
 }

@@ -13,7 +13,8 @@ use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
 use tokio::sync::OnceCell;
 
-use crate::{Store, StoreError, VulnStore, with_sql};
+use crate::database::with_queries;
+use crate::{Store, StoreError, VulnStore};
 
 /// Names the PostgreSQL server (any database on it) that test databases are made on.
 pub const POSTGRES_ENV: &str = "SCRY_TEST_POSTGRES";
@@ -171,5 +172,5 @@ pub async fn abandon_index_report(
     report: &IndexReport,
     index_state: &str,
 ) -> Result<(), StoreError> {
-    with_sql!(store, sql => sql.put_index_report(manifest, layers, report, index_state, false).await)
+    with_queries!(store.db, sql => sql.put_index_report(manifest, layers, report, index_state, false).await)
 }

@@ -12,6 +12,12 @@ pub(crate) struct Db<DB: Database> {
     begin: &'static str,
 }
 
+impl<DB: Database> Db<DB> {
+    pub(crate) fn new(pool: Pool<DB>, begin: &'static str) -> Self {
+        Db { pool, begin }
+    }
+}
+
 impl<DB: Database> Clone for Db<DB> {
     fn clone(&self) -> Self {
         Db {
@@ -37,10 +43,6 @@ where
     i64: for<'a> Encode<'a, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     Option<i64>: for<'r> Decode<'r, DB>,
 {
-    pub(crate) fn new(pool: Pool<DB>, begin: &'static str) -> Self {
-        Db { pool, begin }
-    }
-
     pub(crate) async fn has_receipt(&self, operation_ref: &str) -> Result<bool, StoreError> {
         let found: Option<String> =
             sqlx::query_scalar("SELECT id FROM notification_set WHERE operation_ref = $1")

@@ -8,15 +8,11 @@
 
 mod db;
 
-use std::sync::Arc;
-
 use scry_model::Notification;
-use sqlx::{PgPool, Postgres, Sqlite};
+use sqlx::Pool;
 
-use crate::connect::{self, Target};
+use crate::database::{Database, Engine, MigrationSet, Schema, database_methods, with_queries};
 use crate::error::StoreError;
-use crate::lock::{self, LocalLocks, LockGuard};
-use crate::{postgres, sqlite};
 use db::Db;
 
 /// Where a set is in its life. Clair's receipt states.
@@ -78,74 +74,34 @@ pub const RECEIPT_RETENTION_MS: i64 = 14 * 24 * 3600 * 1000;
 /// The notifier's database. Cheap to clone.
 #[derive(Clone)]
 pub struct NotificationStore {
-    backend: Backend,
+    db: Database<Notifier>,
 }
 
-#[derive(Clone)]
-enum Backend {
-    Sqlite {
-        db: Db<Sqlite>,
-        locks: Arc<LocalLocks>,
-    },
-    Postgres {
-        db: Db<Postgres>,
-        locks: PgPool,
-    },
-}
+/// The notifier's tables: [`NotificationStore`]'s schema.
+#[derive(Clone, Copy)]
+struct Notifier;
 
-macro_rules! with_db {
-    ($store:expr, $db:ident => $body:expr) => {
-        match &$store.backend {
-            Backend::Sqlite { db: $db, .. } => $body,
-            Backend::Postgres { db: $db, .. } => $body,
-        }
-    };
+impl Schema for Notifier {
+    type Queries<DB: Engine> = Db<DB>;
+
+    fn queries<DB: Engine>(&self, pool: Pool<DB>) -> Db<DB> {
+        Db::new(pool, DB::BEGIN_WRITE)
+    }
 }
 
 impl NotificationStore {
     /// Opens `conn` as [`crate::Store::connect`] does; `run_migrations` brings the
     /// notifier's tables up to date.
     pub async fn connect(conn: &str, run_migrations: bool) -> Result<Self, StoreError> {
-        let target = connect::parse(conn)?;
-        let describe = target.describe();
-        let backend = match target {
-            Target::Sqlite { options, in_memory } => {
-                let pool = sqlite::pool(options, in_memory, &describe).await?;
-                if run_migrations {
-                    let migrator = sqlx::migrate!("../../migrations/notifier/sqlite");
-                    sqlite::migrate(migrator, &pool, &describe).await?;
-                }
-                Backend::Sqlite {
-                    db: Db::new(pool, sqlite::BEGIN_WRITE),
-                    locks: Arc::default(),
-                }
-            }
-            Target::Postgres { options, pool } => {
-                let (pool, locks) = postgres::pools(options, pool, &describe).await?;
-                if run_migrations {
-                    let migrator = sqlx::migrate!("../../migrations/notifier/postgres");
-                    postgres::migrate(migrator, &pool, &describe).await?;
-                }
-                Backend::Postgres {
-                    db: Db::new(pool, postgres::BEGIN_WRITE),
-                    locks,
-                }
-            }
-        };
-        Ok(NotificationStore { backend })
+        let db = Database::connect(conn, MigrationSet::Notifier, run_migrations, Notifier).await?;
+        Ok(NotificationStore { db })
     }
 
-    /// `"sqlite"` or `"postgres"`.
-    pub fn backend(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite { .. } => "sqlite",
-            Backend::Postgres { .. } => "postgres",
-        }
-    }
+    database_methods!();
 
     /// Whether `operation_ref` was processed (it has a set, maybe an empty one).
     pub async fn has_receipt(&self, operation_ref: &str) -> Result<bool, StoreError> {
-        with_db!(self, db => db.has_receipt(operation_ref).await)
+        with_queries!(self.db, db => db.has_receipt(operation_ref).await)
     }
 
     /// Stores a new set for `operation_ref` in one transaction and returns its id: status
@@ -158,21 +114,21 @@ impl NotificationStore {
         notifications: &[Notification],
         now: i64,
     ) -> Result<String, StoreError> {
-        with_db!(self, db => db.create_set(updater, operation_ref, notifications, now).await)
+        with_queries!(self.db, db => db.create_set(updater, operation_ref, notifications, now).await)
     }
 
     pub async fn receipt(&self, id: &str) -> Result<Option<Receipt>, StoreError> {
-        with_db!(self, db => db.receipt(id).await)
+        with_queries!(self.db, db => db.receipt(id).await)
     }
 
     /// Sets waiting for delivery whose next attempt is due at `now`, oldest first.
     pub async fn due(&self, now: i64, limit: i64) -> Result<Vec<Receipt>, StoreError> {
-        with_db!(self, db => db.due(now, limit).await)
+        with_queries!(self.db, db => db.due(now, limit).await)
     }
 
     /// Every receipt not yet delivered or deleted (metrics: the backlog).
     pub async fn undelivered(&self) -> Result<i64, StoreError> {
-        with_db!(self, db => db.undelivered().await)
+        with_queries!(self.db, db => db.undelivered().await)
     }
 
     /// Records a successful delivery; `consumed` (direct delivery) marks it deleted.
@@ -182,7 +138,7 @@ impl NotificationStore {
         now: i64,
         consumed: bool,
     ) -> Result<(), StoreError> {
-        with_db!(self, db => db.mark_delivered(id, now, consumed).await)
+        with_queries!(self.db, db => db.mark_delivered(id, now, consumed).await)
     }
 
     /// Records a failed attempt and when to try again.
@@ -192,7 +148,7 @@ impl NotificationStore {
         error: &str,
         next_attempt: i64,
     ) -> Result<(), StoreError> {
-        with_db!(self, db => db.mark_failed(id, error, next_attempt).await)
+        with_queries!(self.db, db => db.mark_failed(id, error, next_attempt).await)
     }
 
     /// Up to `limit` notifications of set `id` with ids after `after`, in id order.
@@ -202,24 +158,16 @@ impl NotificationStore {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Notification>, StoreError> {
-        with_db!(self, db => db.page(id, after, limit).await)
+        with_queries!(self.db, db => db.page(id, after, limit).await)
     }
 
     /// Marks set `id` deleted; false if there is no such set.
     pub async fn mark_deleted(&self, id: &str) -> Result<bool, StoreError> {
-        with_db!(self, db => db.mark_deleted(id).await)
+        with_queries!(self.db, db => db.mark_deleted(id).await)
     }
 
     /// Removes deleted sets and receipts past retention; returns the sets removed.
     pub async fn gc(&self, now: i64) -> Result<u64, StoreError> {
-        with_db!(self, db => db.gc(now - RECEIPT_RETENTION_MS).await)
-    }
-
-    /// Takes the lock named `key` if it is free: across processes on PostgreSQL.
-    pub async fn try_lock(&self, key: &str) -> Result<Option<LockGuard>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { locks, .. } => Ok(locks.try_lock(key)),
-            Backend::Postgres { locks, .. } => lock::postgres_try_lock(locks, key).await,
-        }
+        with_queries!(self.db, db => db.gc(now - RECEIPT_RETENTION_MS).await)
     }
 }

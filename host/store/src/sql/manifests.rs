@@ -6,18 +6,18 @@ use std::collections::{BTreeSet, HashMap};
 use scry_model::IndexReport;
 use sqlx::types::Json;
 use sqlx::{
-    Acquire, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, QueryBuilder, Row,
-    Type,
+    Acquire, ColumnIndex, Decode, Encode, Executor, IntoArguments, QueryBuilder, Row, Type,
 };
 
 use super::{ROWS_PER_INSERT, Sql, is_foreign_key_violation};
+use crate::database::Engine;
 use crate::error::{Context, StoreError};
 use crate::findings::ScannerFindings;
 use crate::rows::{COLUMNS, IndexRow, index_rows};
 
 impl<DB> Sql<DB>
 where
-    DB: Database,
+    DB: Engine,
     DB::Arguments: IntoArguments<DB> + Default,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'a> &'a str: Encode<'a, DB> + Type<DB> + ColumnIndex<DB::Row>,

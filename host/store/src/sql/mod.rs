@@ -14,6 +14,7 @@ use sqlx::{
     Transaction, Type,
 };
 
+use crate::database::{Engine, Schema};
 use crate::error::{Context, StoreError};
 use crate::findings::ScannerFindings;
 
@@ -23,10 +24,7 @@ mod manifests;
 const ROWS_PER_INSERT: usize = 500;
 
 pub(crate) struct Sql<DB: Database> {
-    pub pool: Pool<DB>,
-    /// The statement that opens a write transaction: SQLite's must take the write lock
-    /// up front, or two writers that both read first deadlock on upgrading.
-    pub begin: &'static str,
+    pool: Pool<DB>,
     /// Scanner rows are never deleted, so their ids can be remembered.
     scanner_ids: Arc<Mutex<HashMap<ScannerId, i64>>>,
 }
@@ -35,15 +33,29 @@ impl<DB: Database> Clone for Sql<DB> {
     fn clone(&self) -> Self {
         Sql {
             pool: self.pool.clone(),
-            begin: self.begin,
             scanner_ids: self.scanner_ids.clone(),
+        }
+    }
+}
+
+/// The indexer's tables: [`crate::Store`]'s schema.
+#[derive(Clone, Copy)]
+pub(crate) struct Indexer;
+
+impl Schema for Indexer {
+    type Queries<DB: Engine> = Sql<DB>;
+
+    fn queries<DB: Engine>(&self, pool: Pool<DB>) -> Sql<DB> {
+        Sql {
+            pool,
+            scanner_ids: Arc::default(),
         }
     }
 }
 
 impl<DB> Sql<DB>
 where
-    DB: Database,
+    DB: Engine,
     DB::Arguments: IntoArguments<DB> + Default,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'a> &'a str: Encode<'a, DB> + Type<DB> + ColumnIndex<DB::Row>,
@@ -57,24 +69,8 @@ where
     Json<ScannerFindings>: for<'r> Decode<'r, DB> + Type<DB>,
     Json<Vec<String>>: for<'r> Decode<'r, DB> + Type<DB>,
 {
-    pub(crate) fn new(pool: Pool<DB>, begin: &'static str) -> Self {
-        Sql {
-            pool,
-            begin,
-            scanner_ids: Arc::default(),
-        }
-    }
-
     async fn begin(&self) -> Result<Transaction<'static, DB>, sqlx::Error> {
-        self.pool.begin_with(self.begin).await
-    }
-
-    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .context(|| "pinging the database".into())?;
-        Ok(())
+        self.pool.begin_with(DB::BEGIN_WRITE).await
     }
 
     /// Each scanner's row id, inserting unknown ones. Done outside any transaction so

@@ -121,14 +121,6 @@ where
         }
     }
 
-    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .context(|| "pinging the matcher database".into())?;
-        Ok(())
-    }
-
     pub(crate) async fn operation(&self, reference: &str) -> Result<OperationRow, StoreError> {
         let row = sqlx::query(
             "SELECT o.id, o.ref, o.updater, o.fingerprint, o.date, o.kind \

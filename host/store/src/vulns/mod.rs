@@ -23,13 +23,13 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use scry_model::{EnrichmentRecord, UpdateDiff, UpdateKind, UpdateOperation, Vulnerability};
-use sqlx::{PgPool, Postgres, Sqlite};
+use sqlx::{Pool, Postgres, Sqlite};
 use tokio::sync::Mutex;
 
-use crate::connect::{self, Target};
+use crate::database::{
+    Backend, Database, Engine, Kind, MigrationSet, Schema, database_methods, with_queries,
+};
 use crate::error::StoreError;
-use crate::lock::{self, LocalLocks, LockGuard};
-use crate::{postgres, sqlite};
 pub(crate) use db::Affected;
 use db::Db;
 use writer::Writer;
@@ -37,29 +37,48 @@ use writer::Writer;
 /// The matcher's database, SQLite or PostgreSQL. Cheap to clone.
 #[derive(Clone)]
 pub struct VulnStore {
-    backend: Backend,
+    db: Database<Matcher>,
 }
 
-#[derive(Clone)]
-enum Backend {
-    Sqlite {
-        db: Db<Sqlite>,
-        locks: Arc<LocalLocks>,
-    },
-    Postgres {
-        db: Db<Postgres>,
-        locks: PgPool,
-    },
-}
+/// The matcher's tables: [`VulnStore`]'s schema.
+#[derive(Clone, Copy)]
+struct Matcher;
 
-/// Runs `$body` with `$db` bound to the backend's queries.
-macro_rules! with_db {
-    ($store:expr, $db:ident => $body:expr) => {
-        match &$store.backend {
-            Backend::Sqlite { db: $db, .. } => $body,
-            Backend::Postgres { db: $db, .. } => $body,
+impl Schema for Matcher {
+    type Queries<DB: Engine> = Db<DB>;
+
+    fn queries<DB: Engine>(&self, pool: Pool<DB>) -> Db<DB> {
+        match DB::KIND {
+            Kind::Sqlite => Db {
+                pool,
+                begin: DB::BEGIN_WRITE,
+                exclude_writers: None,
+                gate: Some(Arc::new(Mutex::new(()))),
+                analyze: None,
+                keep_subquery: "",
+            },
+            Kind::Postgres => Db {
+                pool,
+                begin: DB::BEGIN_WRITE,
+                // Conflicts with the row-exclusive lock every open writer holds on
+                // update_operation from its first statement, and with itself.
+                exclude_writers: Some("LOCK TABLE update_operation IN SHARE ROW EXCLUSIVE MODE"),
+                gate: None,
+                analyze: Some(
+                    "ANALYZE update_operation, latest_update_operation, vulnerability, \
+                     update_operation_vulnerability, enrichment, enrichment_tag, \
+                     update_operation_enrichment",
+                ),
+                keep_subquery: " OFFSET 0",
+            },
         }
-    };
+    }
+
+    /// Lookups by batches of hashes and names bind hundreds of values; a cached
+    /// generic plan made while a table was small would scan it.
+    fn postgres_settings(&self) -> &'static [(&'static str, &'static str)] {
+        &[("plan_cache_mode", "force_custom_plan")]
+    }
 }
 
 /// What an updater's last run did, as Clair's `updater_status` table has it. Times
@@ -90,117 +109,15 @@ impl VulnStore {
     /// Opens `conn` as [`crate::Store::connect`] does; `run_migrations` brings the
     /// matcher's tables up to date (they may share the database with the indexer's).
     pub async fn connect(conn: &str, run_migrations: bool) -> Result<VulnStore, StoreError> {
-        let target = connect::parse(conn)?;
-        let describe = target.describe();
-        let backend = match target {
-            Target::Sqlite { options, in_memory } => {
-                let pool = sqlite::pool(options, in_memory, &describe).await?;
-                if run_migrations {
-                    let migrator = sqlx::migrate!("../../migrations/matcher/sqlite");
-                    sqlite::migrate(migrator, &pool, &describe).await?;
-                }
-                let db = Db {
-                    pool,
-                    begin: sqlite::BEGIN_WRITE,
-                    exclude_writers: None,
-                    gate: Some(Arc::new(Mutex::new(()))),
-                    analyze: None,
-                    keep_subquery: "",
-                };
-                Backend::Sqlite {
-                    db,
-                    locks: Arc::default(),
-                }
-            }
-            Target::Postgres { options, pool } => {
-                // Lookups by batches of hashes and names bind hundreds of values; a
-                // cached generic plan made while a table was small would scan it.
-                let options = options.options([("plan_cache_mode", "force_custom_plan")]);
-                let (pool, locks) = postgres::pools(options, pool, &describe).await?;
-                if run_migrations {
-                    let migrator = sqlx::migrate!("../../migrations/matcher/postgres");
-                    postgres::migrate(migrator, &pool, &describe).await?;
-                }
-                let db = Db {
-                    pool,
-                    begin: postgres::BEGIN_WRITE,
-                    // Conflicts with the row-exclusive lock every open writer holds on
-                    // update_operation from its first statement, and with itself.
-                    exclude_writers: Some(
-                        "LOCK TABLE update_operation IN SHARE ROW EXCLUSIVE MODE",
-                    ),
-                    gate: None,
-                    analyze: Some(
-                        "ANALYZE update_operation, latest_update_operation, vulnerability, \
-                         update_operation_vulnerability, enrichment, enrichment_tag, \
-                         update_operation_enrichment",
-                    ),
-                    keep_subquery: " OFFSET 0",
-                };
-                Backend::Postgres { db, locks }
-            }
-        };
-        tracing::debug!(database = describe, "vulnerability store connected");
-        Ok(VulnStore { backend })
+        let db = Database::connect(conn, MigrationSet::Matcher, run_migrations, Matcher).await?;
+        Ok(VulnStore { db })
     }
 
-    /// `"sqlite"` or `"postgres"`.
-    pub fn backend(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite { .. } => "sqlite",
-            Backend::Postgres { .. } => "postgres",
-        }
-    }
+    database_methods!();
 
     /// The matcher plugin set every matcher on this database follows.
     pub fn plugin_set(&self) -> crate::PluginSet {
-        const PREFIX: &str = "matcher_";
-        match &self.backend {
-            Backend::Sqlite { db, .. } => {
-                crate::PluginSet::sqlite(db.pool.clone(), db.begin, PREFIX)
-            }
-            Backend::Postgres { db, .. } => {
-                crate::PluginSet::postgres(db.pool.clone(), db.begin, PREFIX)
-            }
-        }
-    }
-
-    /// Succeeds when the database answers a query.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        with_db!(self, db => db.ping().await)
-    }
-
-    /// Connections of the query pool: (open, idle).
-    pub fn pool_stats(&self) -> (u32, usize) {
-        with_db!(self, db => (db.pool.size(), db.pool.num_idle()))
-    }
-
-    /// Closes every connection, waiting for those in use to come back.
-    pub async fn close(&self) {
-        match &self.backend {
-            Backend::Sqlite { db, .. } => db.pool.close().await,
-            Backend::Postgres { db, locks } => {
-                locks.close().await;
-                db.pool.close().await;
-            }
-        }
-    }
-
-    /// Waits for the exclusive lock named `key` (e.g. an updater's name): across
-    /// processes on PostgreSQL, within this process on SQLite.
-    pub async fn lock(&self, key: &str) -> Result<LockGuard, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { locks, .. } => Ok(locks.lock(key).await),
-            Backend::Postgres { locks, .. } => lock::postgres_lock(locks, key).await,
-        }
-    }
-
-    /// Takes the lock named `key` if it is free.
-    pub async fn try_lock(&self, key: &str) -> Result<Option<LockGuard>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { locks, .. } => Ok(locks.try_lock(key)),
-            Backend::Postgres { locks, .. } => lock::postgres_try_lock(locks, key).await,
-        }
+        crate::PluginSet::sharing(&self.db, "matcher_")
     }
 
     /// Starts an update operation of `updater`: one transaction until
@@ -214,11 +131,11 @@ impl VulnStore {
         kind: UpdateKind,
         delta: bool,
     ) -> Result<UpdateWriter, StoreError> {
-        let inner = match &self.backend {
-            Backend::Sqlite { db, .. } => {
+        let inner = match &self.db.backend {
+            Backend::Sqlite { queries: db, .. } => {
                 WriterBackend::Sqlite(Writer::begin(db, updater, fingerprint, kind, delta).await?)
             }
-            Backend::Postgres { db, .. } => {
+            Backend::Postgres { queries: db, .. } => {
                 WriterBackend::Postgres(Writer::begin(db, updater, fingerprint, kind, delta).await?)
             }
         };
@@ -231,7 +148,7 @@ impl VulnStore {
         updater: &str,
         kind: UpdateKind,
     ) -> Result<Option<String>, StoreError> {
-        with_db!(self, db => db.latest_fingerprint(updater, kind).await)
+        with_queries!(self.db, db => db.latest_fingerprint(updater, kind).await)
     }
 
     /// Whether any operation of the updater and kind has this fingerprint (airgap
@@ -242,7 +159,7 @@ impl VulnStore {
         kind: UpdateKind,
         fingerprint: &str,
     ) -> Result<bool, StoreError> {
-        with_db!(self, db => db.has_operation(updater, kind, fingerprint).await)
+        with_queries!(self.db, db => db.has_operation(updater, kind, fingerprint).await)
     }
 
     /// Operations of `kind` by updater, newest first; only each one's latest if
@@ -252,24 +169,24 @@ impl VulnStore {
         kind: UpdateKind,
         latest_only: bool,
     ) -> Result<BTreeMap<String, Vec<UpdateOperation>>, StoreError> {
-        with_db!(self, db => db.update_operations(kind, latest_only).await)
+        with_queries!(self.db, db => db.update_operations(kind, latest_only).await)
     }
 
     /// The ref of the newest operation of `kind` over all updaters (an ETag).
     pub async fn latest_ref(&self, kind: UpdateKind) -> Result<Option<String>, StoreError> {
-        with_db!(self, db => db.latest_ref(kind).await)
+        with_queries!(self.db, db => db.latest_ref(kind).await)
     }
 
     /// The operation with this ref.
     pub async fn update_operation(&self, reference: &str) -> Result<UpdateOperation, StoreError> {
-        with_db!(self, db => db.operation(reference).await.map(|row| row.operation))
+        with_queries!(self.db, db => db.operation(reference).await.map(|row| row.operation))
     }
 
     /// Deletes these operations and their links in one transaction; returns how many
     /// existed. An updater whose latest operation goes falls back to its previous one.
     /// Rows left unlinked are removed by [`VulnStore::gc`].
     pub async fn delete_update_operations(&self, refs: &[String]) -> Result<u64, StoreError> {
-        with_db!(self, db => db.delete_update_operations(refs).await)
+        with_queries!(self.db, db => db.delete_update_operations(refs).await)
     }
 
     /// Vulnerabilities linked to `cur` and not `prev` (added) and the reverse
@@ -280,7 +197,7 @@ impl VulnStore {
         prev: Option<&str>,
         cur: &str,
     ) -> Result<UpdateDiff, StoreError> {
-        with_db!(self, db => db.update_diff(prev, cur).await)
+        with_queries!(self.db, db => db.update_diff(prev, cur).await)
     }
 
     /// Per updater keeps the newest `retention` operations of each kind and deletes
@@ -292,19 +209,19 @@ impl VulnStore {
         retention: usize,
         max_deletions: usize,
     ) -> Result<GcOutcome, StoreError> {
-        with_db!(self, db => db.gc(retention, max_deletions).await)
+        with_queries!(self.db, db => db.gc(retention, max_deletions).await)
     }
 
     /// Whether any vulnerability is stored (Clair answers 202 until then).
     pub async fn initialized(&self) -> Result<bool, StoreError> {
-        with_db!(self, db => db.initialized().await)
+        with_queries!(self.db, db => db.initialized().await)
     }
 
     /// A number that changes whenever what matching reads changes: a digest of each
     /// updater's latest operation ids. Committed operations never change and ids are
     /// never reused, so equal generations mean equal match results.
     pub async fn generation(&self) -> Result<u64, StoreError> {
-        with_db!(self, db => db.generation().await)
+        with_queries!(self.db, db => db.generation().await)
     }
 
     /// Every vulnerability of each updater's latest vulnerability operation whose
@@ -314,7 +231,7 @@ impl VulnStore {
         &self,
         names: &[String],
     ) -> Result<HashMap<String, Vec<Arc<Vulnerability>>>, StoreError> {
-        with_db!(self, db => db.vulnerabilities_for_packages(names).await)
+        with_queries!(self.db, db => db.vulnerabilities_for_packages(names).await)
     }
 
     /// Up to `limit` vulnerabilities of an operation, by row id, with ids above
@@ -325,7 +242,7 @@ impl VulnStore {
         after: i64,
         limit: usize,
     ) -> Result<Vec<Vulnerability>, StoreError> {
-        with_db!(self, db => db.vulnerabilities_page(reference, after, limit).await)
+        with_queries!(self.db, db => db.vulnerabilities_page(reference, after, limit).await)
     }
 
     /// Every vulnerability of an operation, by row id.
@@ -354,7 +271,7 @@ impl VulnStore {
         &self,
         reference: &str,
     ) -> Result<Vec<EnrichmentRecord>, StoreError> {
-        with_db!(self, db => db.enrichments_of(reference).await)
+        with_queries!(self.db, db => db.enrichments_of(reference).await)
     }
 
     /// Records of the updater's latest enrichment operation tagged with any of
@@ -364,7 +281,7 @@ impl VulnStore {
         updater: &str,
         tags: &[String],
     ) -> Result<HashMap<String, Vec<serde_json::Value>>, StoreError> {
-        with_db!(self, db => db.enrichments(updater, tags).await)
+        with_queries!(self.db, db => db.enrichments(updater, tags).await)
     }
 
     /// Inserts or replaces the updater's status; `last_success: None` keeps the
@@ -374,12 +291,12 @@ impl VulnStore {
         updater: &str,
         status: UpdaterStatus,
     ) -> Result<(), StoreError> {
-        with_db!(self, db => db.record_updater_status(updater, &status).await)
+        with_queries!(self.db, db => db.record_updater_status(updater, &status).await)
     }
 
     /// Every recorded status, by updater name.
     pub async fn updater_statuses(&self) -> Result<Vec<(String, UpdaterStatus)>, StoreError> {
-        with_db!(self, db => db.updater_statuses().await)
+        with_queries!(self.db, db => db.updater_statuses().await)
     }
 }
 
