@@ -14,7 +14,7 @@ use scry_server::{AdminApi, AffectedApi, Metrics, Readiness, Services};
 
 use crate::plugins::PluginSets;
 use crate::{serve_matcher, serve_notifier};
-use scry_store::Store;
+use scry_store::IndexStore;
 
 pub async fn serve(
     config_path: Option<PathBuf>,
@@ -146,7 +146,7 @@ async fn start_indexer(
         "indexer.connstring",
         config.indexer.migrations,
     )?;
-    let store = Store::connect(&connstring, migrate)
+    let store = IndexStore::connect(&connstring, migrate)
         .await
         .with_context(|| "opening the indexer database (indexer.connstring)")?;
     let sampled = store.clone();

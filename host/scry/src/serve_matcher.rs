@@ -11,7 +11,7 @@ use scry_matcher::{IndexReports, LiveMatchers, MatcherService, Matchers};
 use scry_registry::{DEFAULT_MAX_COMPONENT, MatcherTarget, MatcherWorld, Registry};
 use scry_runtime::{MatcherPlugin, Runtime};
 use scry_server::{MatcherApi, Metrics, RemoteIndexer};
-use scry_store::{Store, VulnStore};
+use scry_store::{IndexStore, VulnStore};
 use scry_updaters::FetchContext;
 
 use crate::plugins::PluginSets;
@@ -83,7 +83,7 @@ pub async fn start_matcher(
     mode: Mode,
     runtime: &Runtime,
     plugins: &PluginSets,
-    indexer_store: Option<Store>,
+    indexer_store: Option<IndexStore>,
     affected: Option<Arc<LiveMatchers>>,
     metrics: &Arc<Metrics>,
 ) -> anyhow::Result<(Arc<MatcherApi>, Arc<Registry<MatcherWorld>>)> {

@@ -10,13 +10,13 @@ use scry_notifier::remote::Remote;
 use scry_notifier::sources::{AffectedSource, UpdateSource};
 use scry_notifier::{NotifierMetrics, NotifierService};
 use scry_server::{LocalAffected, LocalUpdates, Metrics};
-use scry_store::{NotificationStore, Store, VulnStore};
+use scry_store::{IndexStore, NotificationStore, VulnStore};
 
 use crate::serve_matcher::connstring;
 
 /// What combo mode already has open.
 pub struct Local {
-    pub indexer: Store,
+    pub indexer: IndexStore,
     pub matchers: Arc<LiveMatchers>,
     pub vulns: VulnStore,
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use scry_matcher::{LiveMatchers, MatcherService, ReportOutcome};
 use scry_model::{AffectedManifestsRequest, Digest, UpdateKind};
-use scry_store::Store;
+use scry_store::IndexStore;
 
 use crate::error::ApiError;
 use crate::indexer_api::INDEX_REPORT_TYPE;
@@ -27,7 +27,7 @@ pub struct MatcherApi {
 
 /// The affected-manifest route's state: the indexer's store and the matchers that judge.
 pub struct AffectedApi {
-    pub store: Store,
+    pub store: IndexStore,
     /// Replaced whole when matcher plugins change.
     pub matchers: Arc<LiveMatchers>,
 }

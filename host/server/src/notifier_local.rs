@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use scry_matcher::LiveMatchers;
 use scry_model::{AffectedManifests, UpdateDiff, UpdateKind, UpdateOperation, Vulnerability};
 use scry_notifier::sources::{AffectedSource, UpdateSource};
-use scry_store::{Store, VulnStore};
+use scry_store::{IndexStore, VulnStore};
 
 pub struct LocalUpdates(pub VulnStore);
 
@@ -39,7 +39,7 @@ impl UpdateSource for LocalUpdates {
 }
 
 pub struct LocalAffected {
-    pub store: Store,
+    pub store: IndexStore,
     pub matchers: Arc<LiveMatchers>,
 }
 
