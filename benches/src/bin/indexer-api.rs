@@ -175,7 +175,7 @@ async fn serve_blobs(blobs: Blobs) -> anyhow::Result<std::net::SocketAddr> {
     Ok(addr)
 }
 
-async fn start_api(store: scry_store::Store) -> anyhow::Result<String> {
+async fn start_api(store: scry_store::IndexStore) -> anyhow::Result<String> {
     let runtime = Runtime::new(RuntimeConfig::default())?;
     let plugins = scry_bundled::FIRST_PARTY
         .iter()

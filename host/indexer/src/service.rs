@@ -11,7 +11,7 @@ use arc_swap::ArcSwap;
 use futures::{StreamExt, TryStreamExt};
 use scry_layers::{Layer, LayerError, LayerSource};
 use scry_model::{Digest, IndexReport, Manifest, ScannerId};
-use scry_store::{Store, StoreError};
+use scry_store::{IndexStore, StoreError};
 
 use crate::convert;
 use crate::metrics::OutcomeLabel;
@@ -53,11 +53,14 @@ impl Swapped {
 
 pub struct IndexerService {
     current: ArcSwap<PluginSnapshot>,
-    store: Store,
+    store: IndexStore,
 }
 
 impl IndexerService {
-    pub async fn new(scanners: Arc<Scanners>, store: Store) -> Result<IndexerService, StoreError> {
+    pub async fn new(
+        scanners: Arc<Scanners>,
+        store: IndexStore,
+    ) -> Result<IndexerService, StoreError> {
         let snapshot = snapshot(scanners, &store).await?;
         Ok(IndexerService {
             current: ArcSwap::from_pointee(snapshot),
@@ -96,7 +99,7 @@ impl IndexerService {
         self.current.load().state.clone()
     }
 
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &IndexStore {
         &self.store
     }
 
@@ -389,7 +392,10 @@ fn validate(manifest: &Manifest) -> Result<(String, Vec<Layer>), IndexFailure> {
     Ok((hash.to_string(), layers))
 }
 
-async fn snapshot(scanners: Arc<Scanners>, store: &Store) -> Result<PluginSnapshot, StoreError> {
+async fn snapshot(
+    scanners: Arc<Scanners>,
+    store: &IndexStore,
+) -> Result<PluginSnapshot, StoreError> {
     let scanner_ids: Vec<ScannerId> = scanners.plugins().iter().map(convert::scanner_id).collect();
     store.register_scanners(&scanner_ids).await?;
     let state = scanners.index_state();

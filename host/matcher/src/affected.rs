@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use scry_model::{AffectedManifests, Vulnerability};
 use scry_runtime::matcher::{Candidate, IndexRecord};
-use scry_store::{IndexRow, Store};
+use scry_store::{IndexRow, IndexStore};
 
 use crate::constraints::{applies_to, is_candidate};
 use crate::matching::{Matchers, sort_by_severity};
@@ -29,7 +29,7 @@ pub enum AffectedError {
 /// For each vulnerability, the manifests with a package some matcher finds vulnerable
 /// to it. Manifest ids lists are sorted highest severity first.
 pub async fn affected_manifests(
-    index: &Store,
+    index: &IndexStore,
     matchers: &Matchers,
     vulnerabilities: Vec<Vulnerability>,
 ) -> Result<AffectedManifests, AffectedError> {

@@ -4,21 +4,21 @@
 use std::sync::Arc;
 
 use scry_model::{AffectedManifests, Vulnerability};
-use scry_store::Store;
+use scry_store::IndexStore;
 
 use crate::affected::{AffectedError, affected_manifests};
 use crate::live::LiveMatchers;
 use crate::matching::Matchers;
 
 pub struct AffectedLookup {
-    index: Store,
+    index: IndexStore,
     /// Replaced whole when matcher plugins change.
     matchers: Arc<LiveMatchers>,
 }
 
 impl AffectedLookup {
     /// `index`: the indexer's store; `matchers`: the plugins that judge.
-    pub fn new(index: Store, matchers: Matchers) -> AffectedLookup {
+    pub fn new(index: IndexStore, matchers: Matchers) -> AffectedLookup {
         AffectedLookup {
             index,
             matchers: LiveMatchers::new(matchers),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use scry_model::{IndexReport, VulnerabilityReport};
-use scry_store::{Store, VulnStore};
+use scry_store::{IndexStore, VulnStore};
 
 use crate::cache::{DEFAULT_CAPACITY, VerdictCache};
 use crate::enrich;
@@ -22,13 +22,13 @@ pub trait IndexReports: Send + Sync {
     ) -> BoxFuture<'a, Result<Option<IndexReport>, String>>;
 }
 
-impl IndexReports for Store {
+impl IndexReports for IndexStore {
     fn index_report<'a>(
         &'a self,
         digest: &'a str,
     ) -> BoxFuture<'a, Result<Option<IndexReport>, String>> {
         Box::pin(async move {
-            Store::index_report(self, digest)
+            IndexStore::index_report(self, digest)
                 .await
                 .map(|found| found.map(|(report, _state)| report))
                 .map_err(|err| format!("reading the index report of {digest}: {err}"))

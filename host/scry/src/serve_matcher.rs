@@ -14,7 +14,7 @@ use scry_plugin_sets::{
 };
 use scry_runtime::{MatcherPlugin, Runtime};
 use scry_server::{MatcherApi, Metrics};
-use scry_store::{Store, VulnStore};
+use scry_store::{IndexStore, VulnStore};
 use scry_updaters::FetchContext;
 
 use crate::serve_wiring::Background;
@@ -86,7 +86,7 @@ pub async fn start_matcher(
     config: &Config,
     runtime: &Runtime,
     plugins: &InitialPlugins,
-    local_indexer: Option<(Store, Arc<AffectedLookup>)>,
+    local_indexer: Option<(IndexStore, Arc<AffectedLookup>)>,
     metrics: &Arc<Metrics>,
     background: &mut Background,
 ) -> anyhow::Result<(Arc<MatcherApi>, Arc<LivePluginSet<MatcherWorld>>)> {

@@ -17,7 +17,7 @@ use scry_plugin_sets::{
 };
 use scry_runtime::{Runtime, RuntimeConfig};
 use scry_server::{AdminApi, MatcherApi, Metrics};
-use scry_store::Store;
+use scry_store::IndexStore;
 
 use crate::serve_matcher::{self, connstring};
 use crate::serve_notifier::{self, Local};
@@ -184,7 +184,7 @@ async fn start_indexer(
         "indexer.connstring",
         config.indexer.migrations,
     )?;
-    let store = Store::connect(&connstring, migrate)
+    let store = IndexStore::connect(&connstring, migrate)
         .await
         .with_context(|| "opening the indexer database (indexer.connstring)")?;
     let sampled = store.clone();

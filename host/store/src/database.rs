@@ -1,6 +1,6 @@
 //! The one skeleton under every store: a connection string opened as SQLite or
 //! PostgreSQL, one service's migrations run on it, a store's queries built on its pool,
-//! and named locks (advisory on PostgreSQL, in-process on SQLite). [`crate::Store`],
+//! and named locks (advisory on PostgreSQL, in-process on SQLite). [`crate::IndexStore`],
 //! [`crate::VulnStore`] and [`crate::NotificationStore`] each connect one; a
 //! [`crate::PluginSet`] shares its service's.
 

@@ -47,17 +47,17 @@ use sql::Indexer;
 
 /// The indexer's database, SQLite or PostgreSQL. Cheap to clone.
 #[derive(Clone)]
-pub struct Store {
+pub struct IndexStore {
     db: Database<Indexer>,
 }
 
-impl Store {
+impl IndexStore {
     /// Opens `conn`: a `postgres://` or `postgresql://` URL or a libpq `key=value`
     /// string for PostgreSQL; a `sqlite://` URL or a file path for SQLite (created if
     /// missing, with its directory). `run_migrations` brings the schema up to date.
-    pub async fn connect(conn: &str, run_migrations: bool) -> Result<Store, StoreError> {
+    pub async fn connect(conn: &str, run_migrations: bool) -> Result<IndexStore, StoreError> {
         let db = Database::connect(conn, MigrationSet::Indexer, run_migrations, Indexer).await?;
-        Ok(Store { db })
+        Ok(IndexStore { db })
     }
 
     database_methods!();
@@ -68,7 +68,7 @@ impl Store {
     }
 
     /// Records the scanners in use (also done on first use by
-    /// [`Store::put_layer_results`]).
+    /// [`IndexStore::put_layer_results`]).
     pub async fn register_scanners(&self, scanners: &[ScannerId]) -> Result<(), StoreError> {
         with_queries!(self.db, sql => sql.scanner_ids(scanners).await.map(drop))
     }
@@ -97,7 +97,7 @@ impl Store {
 
     /// The layer's stored artifacts for `scanners`, in that scanner order, with its
     /// whiteouts. Scanners without stored results for it contribute nothing (see
-    /// [`Store::scanned`]).
+    /// [`IndexStore::scanned`]).
     pub async fn layer_artifacts(
         &self,
         layer: &str,

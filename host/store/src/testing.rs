@@ -14,7 +14,7 @@ use tempfile::TempDir;
 use tokio::sync::OnceCell;
 
 use crate::database::with_queries;
-use crate::{Store, StoreError, VulnStore};
+use crate::{IndexStore, StoreError, VulnStore};
 
 /// Names the PostgreSQL server (any database on it) that test databases are made on.
 pub const POSTGRES_ENV: &str = "SCRY_TEST_POSTGRES";
@@ -77,8 +77,8 @@ impl TestDb {
     }
 
     /// A store on this database, migrated.
-    pub async fn store(&self) -> Store {
-        Store::connect(&self.conn, true)
+    pub async fn store(&self) -> IndexStore {
+        IndexStore::connect(&self.conn, true)
             .await
             .unwrap_or_else(|err| panic!("opening test store {}: {err}", self.conn))
     }
@@ -163,10 +163,10 @@ async fn drop_orphans(server: &str) {
     }
 }
 
-/// Does all that [`Store::put_index_report`] does, then drops the transaction instead
+/// Does all that [`IndexStore::put_index_report`] does, then drops the transaction instead
 /// of committing it: what a writer that dies half-way leaves behind.
 pub async fn abandon_index_report(
-    store: &Store,
+    store: &IndexStore,
     manifest: &str,
     layers: &[String],
     report: &IndexReport,

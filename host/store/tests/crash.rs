@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use scry_model::IndexReport;
-use scry_store::Store;
+use scry_store::IndexStore;
 use scry_store::testing::{TestDb, abandon_index_report};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -87,7 +87,7 @@ async fn child_writer() {
         .unwrap()
         .parse()
         .unwrap();
-    let store = Store::connect(&conn, false).await.unwrap();
+    let store = IndexStore::connect(&conn, false).await.unwrap();
     for n in first.. {
         let (report, layers) = round(n);
         println!("begin {n}");
@@ -159,7 +159,7 @@ async fn killed_writer_leaves_whole_reports(db: &TestDb) {
 }
 
 /// The stored report, layer list and index rows all come from one of `rounds`.
-async fn assert_whole(store: &Store, rounds: &[u64]) {
+async fn assert_whole(store: &IndexStore, rounds: &[u64]) {
     let m = manifest(1);
     let (report, state) = store.index_report(&m).await.unwrap().unwrap();
     let n: u64 = state.strip_prefix("state-").unwrap().parse().unwrap();

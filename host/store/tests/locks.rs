@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use scry_store::Store;
+use scry_store::IndexStore;
 use scry_store::testing::TestDb;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -70,7 +70,7 @@ async fn serializes_holders(db: &TestDb) {
     assert_eq!(most.load(Ordering::SeqCst), 1);
 }
 
-async fn eventually_free(store: &Store, key: &str) {
+async fn eventually_free(store: &IndexStore, key: &str) {
     for _ in 0..100 {
         if let Some(guard) = store.try_lock(key).await.unwrap() {
             return guard.release().await.unwrap();
@@ -109,7 +109,7 @@ async fn postgres_two_pools_exclude_each_other() {
 #[ignore = "run as a child process by postgres_lock_across_processes"]
 async fn child_lock_holder() {
     let conn = std::env::var("SCRY_STORE_CHILD_CONN").expect("run by the parent test");
-    let store = Store::connect(&conn, false).await.unwrap();
+    let store = IndexStore::connect(&conn, false).await.unwrap();
     let _held = store.lock("across-processes").await.unwrap();
     println!("locked");
     tokio::time::sleep(Duration::from_secs(120)).await;

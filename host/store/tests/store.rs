@@ -8,7 +8,7 @@ use std::slice::from_ref;
 use common::*;
 use scry_model::{LayerArtifacts, ScannerKind};
 use scry_store::testing::TestDb;
-use scry_store::{ScannerFindings, Store, index_rows};
+use scry_store::{IndexStore, ScannerFindings, index_rows};
 
 both_backends!(
     layer_results,
@@ -407,9 +407,9 @@ async fn reconnect_and_health(db: &TestDb) {
     store.close().await;
 
     // Migrations run again are a no-op; without them the schema is used as it is.
-    let again = Store::connect(db.conn(), true).await.unwrap();
+    let again = IndexStore::connect(db.conn(), true).await.unwrap();
     assert_eq!(again.index_report(&m).await.unwrap().unwrap().0, report);
-    let plain = Store::connect(db.conn(), false).await.unwrap();
+    let plain = IndexStore::connect(db.conn(), false).await.unwrap();
     assert_eq!(plain.index_report(&m).await.unwrap().unwrap().0, report);
 }
 
@@ -429,25 +429,25 @@ async fn errors_name_the_subject(db: &TestDb) {
 
 #[tokio::test]
 async fn connect_errors_say_where() {
-    let err = Store::connect("/dev/null/sub/scry.db", true)
+    let err = IndexStore::connect("/dev/null/sub/scry.db", true)
         .await
         .err()
         .expect("no directory can be made under /dev/null")
         .to_string();
     assert!(err.contains("/dev/null/sub"), "{err}");
-    let err = Store::connect("postgres://scry@127.0.0.1:1/nowhere", false)
+    let err = IndexStore::connect("postgres://scry@127.0.0.1:1/nowhere", false)
         .await
         .err()
         .expect("nothing listens on port 1")
         .to_string();
     assert!(err.contains("PostgreSQL scry@127.0.0.1:1/nowhere"), "{err}");
     assert!(err.contains("refused"), "says why: {err}");
-    let err = Store::connect("host=127.0.0.1 port=x", false)
+    let err = IndexStore::connect("host=127.0.0.1 port=x", false)
         .await
         .err()
         .unwrap();
     assert!(err.to_string().contains("port"), "{err}");
-    let err = Store::connect("host=127.0.0.1 port=1 user=scry dbname=x", false)
+    let err = IndexStore::connect("host=127.0.0.1 port=1 user=scry dbname=x", false)
         .await
         .err()
         .unwrap();
@@ -456,7 +456,7 @@ async fn connect_errors_say_where() {
 
 #[tokio::test]
 async fn sqlite_in_memory() {
-    let store = Store::connect("sqlite::memory:", true).await.unwrap();
+    let store = IndexStore::connect("sqlite::memory:", true).await.unwrap();
     let m = manifest(1);
     let report = debian_report(&m, &[("bash", "5", None)]);
     store

@@ -192,7 +192,7 @@ fn matchers(runtime: &Runtime) -> anyhow::Result<Matchers> {
 /// Combo mode's routes (indexer and matcher on one listener) on loopback.
 async fn start_api(
     runtime: &Runtime,
-    store: scry_store::Store,
+    store: scry_store::IndexStore,
     service: Arc<MatcherService>,
 ) -> anyhow::Result<String> {
     let plugins = scry_bundled::FIRST_PARTY

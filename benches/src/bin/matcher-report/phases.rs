@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use scry_benches::stats::median;
 use scry_matcher::{MatcherService, Matchers, build_report, index_records};
-use scry_store::{Store, VulnStore};
+use scry_store::{IndexStore, VulnStore};
 
 pub struct Phases {
     /// (step, median ms), in order.
@@ -18,7 +18,7 @@ pub struct Phases {
 
 pub async fn measure(
     service: &MatcherService,
-    index_store: &Store,
+    index_store: &IndexStore,
     vuln_store: &VulnStore,
     client: &reqwest::Client,
     report_url: &str,
@@ -105,7 +105,7 @@ pub async fn measure(
 
 async fn per_matcher(
     matchers: &Matchers,
-    index_store: &Store,
+    index_store: &IndexStore,
     vuln_store: &VulnStore,
     digest: &str,
     reps: usize,
@@ -130,7 +130,7 @@ async fn per_matcher(
     Ok(out)
 }
 
-async fn index_of(store: &Store, digest: &str) -> anyhow::Result<scry_model::IndexReport> {
+async fn index_of(store: &IndexStore, digest: &str) -> anyhow::Result<scry_model::IndexReport> {
     let (report, _state) = store
         .index_report(digest)
         .await?

@@ -90,7 +90,7 @@ impl Schema for Notifier {
 }
 
 impl NotificationStore {
-    /// Opens `conn` as [`crate::Store::connect`] does; `run_migrations` brings the
+    /// Opens `conn` as [`crate::IndexStore::connect`] does; `run_migrations` brings the
     /// notifier's tables up to date.
     pub async fn connect(conn: &str, run_migrations: bool) -> Result<Self, StoreError> {
         let db = Database::connect(conn, MigrationSet::Notifier, run_migrations, Notifier).await?;

@@ -38,7 +38,7 @@ impl<DB: Database> Clone for Sql<DB> {
     }
 }
 
-/// The indexer's tables: [`crate::Store`]'s schema.
+/// The indexer's tables: [`crate::IndexStore`]'s schema.
 #[derive(Clone, Copy)]
 pub(crate) struct Indexer;
 

@@ -106,7 +106,7 @@ pub struct GcOutcome {
 }
 
 impl VulnStore {
-    /// Opens `conn` as [`crate::Store::connect`] does; `run_migrations` brings the
+    /// Opens `conn` as [`crate::IndexStore::connect`] does; `run_migrations` brings the
     /// matcher's tables up to date (they may share the database with the indexer's).
     pub async fn connect(conn: &str, run_migrations: bool) -> Result<VulnStore, StoreError> {
         let db = Database::connect(conn, MigrationSet::Matcher, run_migrations, Matcher).await?;
