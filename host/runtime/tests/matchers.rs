@@ -146,7 +146,11 @@ fn every_matcher_loads_with_clairs_name() {
     );
     for plugin in matchers().values() {
         // rhel 2: also judges RHEL images' rpms, which carry no content set.
-        let version = if plugin.name() == "rhel" { "2" } else { "1" };
+        // alpine-matcher 2: apk versions ordered as apk-tools 3.
+        let version = match plugin.name() {
+            "rhel" | "alpine-matcher" => "2",
+            _ => "1",
+        };
         assert_eq!(plugin.info(), (plugin.name(), version));
         assert!(plugin.query().contains(&MatchConstraint::PackageName));
     }
