@@ -33,10 +33,9 @@ impl Scanner for Configured {
         let config = config::current();
         let name = config.get("name").unwrap_or("unconfigured");
         let mut findings = Findings::empty();
-        findings.packages.push(Package::binary(
-            name,
-            config.iter().count().to_string(),
-        ));
+        findings
+            .packages
+            .push(Package::binary(name, config.iter().count().to_string()));
         Ok(findings)
     }
 }
