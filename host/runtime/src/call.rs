@@ -10,6 +10,84 @@ use crate::engine::Runtime;
 use crate::error::{PluginError, PluginFailure};
 use crate::state::PluginState;
 
+/// Runs `$body` for whichever WIT version `$instance` (a `versions::Instance`) is, with
+/// `$plugin` its bindings and `$v` that version's module (`v0_1`, `v0_2`): the same text
+/// once, typed against each version's records.
+macro_rules! each_version {
+    ($instance:expr, |$plugin:ident, $v:ident| $body:expr) => {
+        match $instance {
+            Instance::V0_1($plugin) => {
+                #[allow(unused_imports)]
+                use v0_1 as $v;
+                $body
+            }
+            Instance::V0_2($plugin) => {
+                #[allow(unused_imports)]
+                use v0_2 as $v;
+                $body
+            }
+        }
+    };
+}
+
+/// `Pre` (a linked component) and `Instance` of one world at each WIT version, from
+/// the world's bindings type `$world` (`ScannerPlugin`), its `…Pre` type and the getter
+/// of its exported interface (`scry_plugin_scanner`). Expanded in `versions.rs` of the
+/// world, next to its `v0_1` and `v0_2` bindings.
+macro_rules! versioned_world {
+    ($world:ident, $pre:ident, $exports:ident) => {
+        /// A component linked and ready to instantiate, at its WIT version.
+        #[derive(Clone)]
+        pub(super) enum Pre {
+            V0_1(v0_1::$pre<PluginState>),
+            V0_2(v0_2::$pre<PluginState>),
+        }
+
+        impl Pre {
+            pub(super) fn version(&self) -> WitVersion {
+                match self {
+                    Pre::V0_1(_) => WitVersion::V0_1,
+                    Pre::V0_2(_) => WitVersion::V0_2,
+                }
+            }
+        }
+
+        /// One instance of the plugin, at its WIT version.
+        pub(super) enum Instance {
+            V0_1(v0_1::$world),
+            V0_2(v0_2::$world),
+        }
+
+        impl crate::call::Instantiate for Pre {
+            type Instance = Instance;
+
+            fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<Instance> {
+                Ok(match self {
+                    Pre::V0_1(pre) => Instance::V0_1(pre.instantiate(store)?),
+                    Pre::V0_2(pre) => Instance::V0_2(pre.instantiate(store)?),
+                })
+            }
+        }
+
+        impl crate::call::Configure for Instance {
+            /// A 0.1.0 plugin has no `configure`: the loader refused any settings for it
+            /// already, so there is nothing to hand over.
+            fn configure(
+                &self,
+                store: &mut Store<PluginState>,
+                settings: &crate::config::Settings,
+            ) -> wasmtime::Result<Result<(), String>> {
+                match self {
+                    Instance::V0_1(_) => Ok(Ok(())),
+                    Instance::V0_2(plugin) => plugin
+                        .$exports()
+                        .call_configure(store, &crate::config::to_wit(settings)),
+                }
+            }
+        }
+    };
+}
+
 /// A linked component of one world, at whichever WIT version it was built for.
 pub(crate) trait Instantiate {
     type Instance: Configure;

@@ -11,27 +11,8 @@
 //! (`ScannerPlugin::load_configured`, `MatcherPlugin::load_configured`), and every call
 //! instance is configured before anything else runs in it.
 
-/// Runs `$body` for whichever WIT version `$instance` (a `versions::Instance`) is, with
-/// `$plugin` its bindings and `$v` that version's module (`v0_1`, `v0_2`): the same text
-/// once, typed against each version's records.
-macro_rules! each_version {
-    ($instance:expr, |$plugin:ident, $v:ident| $body:expr) => {
-        match $instance {
-            Instance::V0_1($plugin) => {
-                #[allow(unused_imports)]
-                use v0_1 as $v;
-                $body
-            }
-            Instance::V0_2($plugin) => {
-                #[allow(unused_imports)]
-                use v0_2 as $v;
-                $body
-            }
-        }
-    };
-}
-
 mod cache;
+#[macro_use]
 mod call;
 mod config;
 mod engine;

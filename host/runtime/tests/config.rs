@@ -5,26 +5,16 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+mod common;
+
+use common::hostile;
 use scry_runtime::{
-    MatcherPlugin, PluginContents, PluginError, PluginFailure, PluginFile, PluginLimits, Runtime,
-    RuntimeConfig, ScannerKind, ScannerPlugin, Settings, WitVersion, matcher::IndexRecord,
+    MatcherPlugin, PluginContents, PluginError, PluginFailure, PluginFile, Runtime, ScannerKind,
+    ScannerPlugin, Settings, WitVersion, matcher::IndexRecord,
 };
 
 fn runtime() -> Runtime {
-    Runtime::new(RuntimeConfig {
-        limits: PluginLimits::default(),
-        cache_dir: None,
-        max_instances: 16,
-    })
-    .expect("runtime")
-}
-
-fn hostile(name: &str) -> Vec<u8> {
-    let (_, path) = scry_plugins::HOSTILE
-        .iter()
-        .find(|(short, _)| *short == name)
-        .unwrap_or_else(|| panic!("hostile plugin {name} was not built"));
-    std::fs::read(path).expect("reading hostile plugin")
+    common::runtime(None)
 }
 
 fn settings(pairs: &[(&str, &str)]) -> Settings {

@@ -1,27 +1,13 @@
 //! Telling scanners from matchers by their exports, and refusing by name what this host
 //! cannot run: another WIT version, the other world, or bytes that are no component.
 
+mod common;
+
+use common::{hostile, runtime};
 use scry_runtime::{
-    MatcherPlugin, PluginError, PluginFailure, PluginLimits, Runtime, RuntimeConfig, ScannerPlugin,
-    WIT_VERSION, WIT_VERSIONS, WitVersion, World, world_and_version_of, world_of,
+    MatcherPlugin, PluginError, PluginFailure, ScannerPlugin, WIT_VERSION, WIT_VERSIONS,
+    WitVersion, World, world_and_version_of, world_of,
 };
-
-fn runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
-    Runtime::new(RuntimeConfig {
-        limits: PluginLimits::default(),
-        cache_dir,
-        max_instances: 16,
-    })
-    .expect("runtime")
-}
-
-fn hostile(name: &str) -> Vec<u8> {
-    let (_, path) = scry_plugins::HOSTILE
-        .iter()
-        .find(|(short, _)| *short == name)
-        .unwrap_or_else(|| panic!("hostile plugin {name} was not built"));
-    std::fs::read(path).expect("reading hostile plugin")
-}
 
 /// The reason of an `Invalid` failure, after checking the error names the plugin.
 fn invalid(err: PluginError, label: &str) -> String {

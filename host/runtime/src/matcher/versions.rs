@@ -5,8 +5,6 @@ use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
 use super::{Candidate, IndexRecord, MatchConstraint};
-use crate::call::{Configure, Instantiate};
-use crate::config::Settings;
 use crate::engine::Runtime;
 use crate::error::PluginFailure;
 use crate::state::PluginState;
@@ -30,12 +28,7 @@ pub(super) mod v0_1 {
     boundary!();
 }
 
-/// A component linked and ready to instantiate, at its WIT version.
-#[derive(Clone)]
-pub(super) enum Pre {
-    V0_1(v0_1::MatcherPluginPre<PluginState>),
-    V0_2(v0_2::MatcherPluginPre<PluginState>),
-}
+versioned_world!(MatcherPlugin, MatcherPluginPre, scry_plugin_matcher);
 
 impl Pre {
     pub(super) fn new(
@@ -51,47 +44,6 @@ impl Pre {
             WitVersion::V0_1 => Pre::V0_1(v0_1::MatcherPluginPre::new(pre)?),
             WitVersion::V0_2 => Pre::V0_2(v0_2::MatcherPluginPre::new(pre)?),
         })
-    }
-
-    pub(super) fn version(&self) -> WitVersion {
-        match self {
-            Pre::V0_1(_) => WitVersion::V0_1,
-            Pre::V0_2(_) => WitVersion::V0_2,
-        }
-    }
-}
-
-/// One instance of a matcher, at its WIT version.
-pub(super) enum Instance {
-    V0_1(v0_1::MatcherPlugin),
-    V0_2(v0_2::MatcherPlugin),
-}
-
-impl Instantiate for Pre {
-    type Instance = Instance;
-
-    fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<Instance> {
-        Ok(match self {
-            Pre::V0_1(pre) => Instance::V0_1(pre.instantiate(store)?),
-            Pre::V0_2(pre) => Instance::V0_2(pre.instantiate(store)?),
-        })
-    }
-}
-
-impl Configure for Instance {
-    /// A 0.1.0 plugin has no `configure`: the loader refused any settings for it
-    /// already, so there is nothing to hand over.
-    fn configure(
-        &self,
-        store: &mut Store<PluginState>,
-        settings: &Settings,
-    ) -> wasmtime::Result<Result<(), String>> {
-        match self {
-            Instance::V0_1(_) => Ok(Ok(())),
-            Instance::V0_2(plugin) => plugin
-                .scry_plugin_matcher()
-                .call_configure(store, &crate::config::to_wit(settings)),
-        }
     }
 }
 

@@ -5,8 +5,6 @@ use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, Linker, Resource};
 
 use super::{BlobHandle, ScanFindings, Wants};
-use crate::call::{Configure, Instantiate};
-use crate::config::Settings;
 use crate::engine::Runtime;
 use crate::state::PluginState;
 use crate::types::Identity;
@@ -131,12 +129,7 @@ pub(super) mod v0_1 {
     boundary!();
 }
 
-/// A component linked and ready to instantiate, at its WIT version.
-#[derive(Clone)]
-pub(super) enum Pre {
-    V0_1(v0_1::ScannerPluginPre<PluginState>),
-    V0_2(v0_2::ScannerPluginPre<PluginState>),
-}
+versioned_world!(ScannerPlugin, ScannerPluginPre, scry_plugin_scanner);
 
 impl Pre {
     pub(super) fn new(
@@ -158,47 +151,6 @@ impl Pre {
                 Pre::V0_2(v0_2::ScannerPluginPre::new(pre)?)
             }
         })
-    }
-
-    pub(super) fn version(&self) -> WitVersion {
-        match self {
-            Pre::V0_1(_) => WitVersion::V0_1,
-            Pre::V0_2(_) => WitVersion::V0_2,
-        }
-    }
-}
-
-/// One instance of a scanner, at its WIT version.
-pub(super) enum Instance {
-    V0_1(v0_1::ScannerPlugin),
-    V0_2(v0_2::ScannerPlugin),
-}
-
-impl Instantiate for Pre {
-    type Instance = Instance;
-
-    fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<Instance> {
-        Ok(match self {
-            Pre::V0_1(pre) => Instance::V0_1(pre.instantiate(store)?),
-            Pre::V0_2(pre) => Instance::V0_2(pre.instantiate(store)?),
-        })
-    }
-}
-
-impl Configure for Instance {
-    /// A 0.1.0 plugin has no `configure`: the loader refused any settings for it
-    /// already, so there is nothing to hand over.
-    fn configure(
-        &self,
-        store: &mut Store<PluginState>,
-        settings: &Settings,
-    ) -> wasmtime::Result<Result<(), String>> {
-        match self {
-            Instance::V0_1(_) => Ok(Ok(())),
-            Instance::V0_2(plugin) => plugin
-                .scry_plugin_scanner()
-                .call_configure(store, &crate::config::to_wit(settings)),
-        }
     }
 }
 
