@@ -8,13 +8,16 @@
 //!
 //! The shared records ([`types`]: `Package`, `Distribution`, `Repository`, …) are one
 //! type each in both worlds, with constructors such as `Package::binary(name, version)`.
-//! The WIT contract ships inside this crate (`wit/`).
+//! The WIT contract ships inside this crate (`wit/`). A plugin's configuration block
+//! (from Clair's config) reaches it as [`config::Config`]: check it in the trait's
+//! `configure`, read it anywhere with [`config::current`].
 //!
 //! The parsing helpers ([`rfc822`], [`dpkg`], [`osrelease`], [`cpe`]), the version
 //! orderings in [`version`] and the matchers' verdict rules in [`matching`] are plain
 //! Rust and work without either feature.
 #![deny(unsafe_code)]
 
+pub mod config;
 pub mod cpe;
 pub mod dpkg;
 pub mod matching;

@@ -8,15 +8,17 @@ pub mod bindings {
         world: "scanner-plugin",
         path: "wit",
         // One binding of the shared records for both worlds (see `crate::types`).
-        with: { "scry:plugin/types@0.1.0": crate::types::bindings::scry::plugin::types },
+        with: { "scry:plugin/types@0.2.0": crate::types::bindings::scry::plugin::types },
         pub_export_macro: true,
         export_macro_name: "__scry_export_scanner_world",
         default_bindings_module: "scry_sdk::scanner::bindings",
     });
 }
 
+pub use crate::config::Config;
 pub use crate::types::{
-    Distribution, FileError, Identity, Package, PackageKind, Repository, ScannerKind, SourcePackage,
+    Distribution, FileError, Identity, Package, PackageKind, Repository, ScannerKind, Setting,
+    SourcePackage,
 };
 pub use bindings::exports::scry::plugin::scanner::{
     Contents, Findings, Guest as __Guest, LayerFile, ScanError, Wants,
@@ -24,9 +26,16 @@ pub use bindings::exports::scry::plugin::scanner::{
 pub use bindings::scry::plugin::files::Blob;
 
 /// What a scanner plugin implements. The host calls `identify` and `wanted` once when it
-/// loads the plugin and `scan` once per layer.
+/// loads the plugin and `scan` once per layer; `configure` comes first in every
+/// instance but the one that asks `identify`.
 pub trait Scanner {
     fn identify() -> Identity;
+    /// Checks the plugin's configuration block; an `Err` names what is wrong and makes
+    /// the host refuse the plugin. The default accepts anything. Read the settings in
+    /// `wanted` or `scan` with [`crate::config::current`].
+    fn configure(_config: &Config) -> Result<(), String> {
+        Ok(())
+    }
     fn wanted() -> Wants;
     fn scan(files: Vec<LayerFile>) -> Result<Findings, ScanError>;
 }
@@ -38,6 +47,11 @@ macro_rules! export_scanner {
         impl $crate::scanner::__Guest for $ty {
             fn identify() -> $crate::scanner::Identity {
                 <$ty as $crate::scanner::Scanner>::identify()
+            }
+            fn configure(
+                settings: ::std::vec::Vec<$crate::scanner::Setting>,
+            ) -> ::std::result::Result<(), ::std::string::String> {
+                <$ty as $crate::scanner::Scanner>::configure($crate::config::__keep(settings))
             }
             fn wanted() -> $crate::scanner::Wants {
                 <$ty as $crate::scanner::Scanner>::wanted()

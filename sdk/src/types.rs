@@ -10,7 +10,7 @@ pub mod bindings {
         // bindings reuse these types (`with`) instead of binding their own copies.
         inline: "
             package scry:sdk-types;
-            world shared-types { import scry:plugin/types@0.1.0; }
+            world shared-types { import scry:plugin/types@0.2.0; }
         ",
         path: "wit",
         world: "scry:sdk-types/shared-types",
@@ -21,7 +21,8 @@ pub mod bindings {
 }
 
 pub use bindings::scry::plugin::types::{
-    Distribution, FileError, Identity, Package, PackageKind, Repository, ScannerKind, SourcePackage,
+    Distribution, FileError, Identity, Package, PackageKind, Repository, ScannerKind, Setting,
+    SourcePackage,
 };
 
 impl Package {

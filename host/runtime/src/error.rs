@@ -2,10 +2,19 @@ use std::fmt;
 
 /// A plugin call that failed. Always names the plugin.
 #[derive(Debug, thiserror::Error)]
-#[error("plugin {plugin}: {failure}")]
 pub struct PluginError {
     pub plugin: String,
     pub failure: PluginFailure,
+}
+
+impl fmt::Display for PluginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.failure {
+            // Reads as a sentence: "plugin gemspec rejected its configuration: …".
+            PluginFailure::Config(_) => write!(f, "plugin {} {}", self.plugin, self.failure),
+            failure => write!(f, "plugin {}: {failure}", self.plugin),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -33,6 +42,9 @@ pub enum PluginFailure {
     },
     /// A matcher reported some other failure.
     MatchFailed(String),
+    /// The plugin refused its configuration block (its `configure` returned an error),
+    /// or was given one although its WIT version takes none.
+    Config(String),
 }
 
 impl fmt::Display for PluginFailure {
@@ -53,6 +65,7 @@ impl fmt::Display for PluginFailure {
                 reason,
             } => write!(f, "cannot order version {version:?} of {subject}: {reason}"),
             PluginFailure::MatchFailed(why) => write!(f, "matching failed: {why}"),
+            PluginFailure::Config(why) => write!(f, "rejected its configuration: {why}"),
         }
     }
 }

@@ -1,30 +1,25 @@
 //! Loading and calling `matcher` plugins.
 //!
-//! A matcher is compiled once; `info` and `query` are asked once, at load, and kept.
-//! Every `filter` / `vulnerable` call gets a fresh `Store` (deadline, memory cap,
-//! empty WASI) instantiated from the shared `InstancePre`, so a call costs one
-//! instantiation plus copying its arguments in.
+//! A matcher is compiled once; `info` (unconfigured) and `query` are asked once, at
+//! load, and kept. Every `filter` / `vulnerable` call gets a fresh `Store` (deadline,
+//! memory cap, empty WASI) instantiated from the shared `InstancePre` and configured
+//! first, so a call costs one instantiation, `configure`, and copying its arguments in.
 
 use std::collections::HashMap;
-
-use wasmtime::Store;
-use wasmtime::component::Linker;
+use std::sync::Arc;
 
 use crate::cache::content_hash;
+use crate::call::Call;
+use crate::config::{Settings, unconfigurable};
 use crate::engine::Runtime;
 use crate::error::{PluginError, PluginFailure};
-use crate::state::PluginState;
-use crate::world::{self, World};
+use crate::world::{self, WitVersion, World};
 
-mod bindings {
-    wasmtime::component::bindgen!({
-        world: "matcher-plugin",
-        path: "../../wit",
-    });
-}
+#[macro_use]
 mod convert;
+mod versions;
 
-use bindings::exports::scry::plugin::matcher as wit;
+use versions::{Instance, Pre};
 
 /// One package of an index report with its distribution and repository.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -70,42 +65,73 @@ pub struct MatcherPlugin {
     query: Vec<MatchConstraint>,
     /// Hex sha256 of the component bytes.
     pub content_hash: String,
-    pre: bindings::MatcherPluginPre<PluginState>,
+    pre: Pre,
+    /// Handed to `configure` at the start of every call instance (0.2.0 and later).
+    settings: Arc<Settings>,
     runtime: Runtime,
 }
 
 impl MatcherPlugin {
-    /// Compiles (or loads precompiled) `wasm` and asks the plugin who it is and how to
-    /// query for it. `label` names the plugin in errors until it has told its name.
+    /// [`MatcherPlugin::load_configured`] without a configuration block.
     pub fn load(runtime: &Runtime, label: &str, wasm: &[u8]) -> Result<MatcherPlugin, PluginError> {
+        Self::load_configured(runtime, label, wasm, |_| Settings::new())
+    }
+
+    /// Compiles (or loads precompiled) `wasm`, asks the plugin who it is (unconfigured),
+    /// then configures it with `settings_for(name)` — the block the caller keeps for a
+    /// matcher of that name — and asks how to query for it. `label` names the plugin in
+    /// errors until it has told its name. A plugin that rejects its settings, or one
+    /// built for WIT 0.1.0 given any, fails with [`PluginFailure::Config`].
+    pub fn load_configured(
+        runtime: &Runtime,
+        label: &str,
+        wasm: &[u8],
+        settings_for: impl FnOnce(&str) -> Settings,
+    ) -> Result<MatcherPlugin, PluginError> {
         let invalid = |err: wasmtime::Error| {
             PluginError::new(label, PluginFailure::Invalid(format!("{err:#}")))
         };
         // Checked before linking, so another WIT version or world is refused by name.
-        let component = world::component_for(runtime, label, wasm, World::Matcher)?;
-        let mut linker = Linker::<PluginState>::new(&runtime.engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(invalid)?;
-        let instance_pre = linker.instantiate_pre(&component).map_err(invalid)?;
-        let pre = bindings::MatcherPluginPre::new(instance_pre).map_err(invalid)?;
+        let (component, wit_version) = world::component_for(runtime, label, wasm, World::Matcher)?;
+        let pre = Pre::new(runtime, &component, wit_version).map_err(invalid)?;
 
         let deadline = runtime.limits.load_deadline;
-        let mut call = Call::new(runtime, label, &pre, deadline)?;
-        let info = call.run(|guest, store| guest.call_info(store))?;
-        let query = call.run(|guest, store| guest.call_query(store))?;
-        if info.name.trim().is_empty() || info.version.trim().is_empty() {
+        // Name and version never depend on configuration: asked in an instance of their own.
+        let (name, version) = Call::unconfigured(runtime, label, &pre, deadline)?
+            .run(|guest, store| guest.info(store))?;
+        if name.trim().is_empty() || version.trim().is_empty() {
             return Err(PluginError::new(
                 label,
                 PluginFailure::Garbage("info returned an empty name or version".into()),
             ));
         }
+        let settings = settings_for(&name);
+        if wit_version == WitVersion::V0_1
+            && let Some(why) = unconfigurable(wit_version.as_str(), &settings)
+        {
+            return Err(PluginError::new(&name, PluginFailure::Config(why)));
+        }
+        let query = Call::configured(runtime, &name, &pre, deadline, &settings)?
+            .run(|guest, store| guest.query(store))?;
         Ok(MatcherPlugin {
-            name: info.name,
-            version: info.version,
-            query: query.into_iter().map(convert::constraint).collect(),
+            name,
+            version,
+            query,
             content_hash: content_hash(wasm),
             pre,
+            settings: Arc::new(settings),
             runtime: runtime.clone(),
         })
+    }
+
+    /// The WIT version the component was built for.
+    pub fn wit_version(&self) -> WitVersion {
+        self.pre.version()
+    }
+
+    /// The configuration block every call instance is configured with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// `(name, version)` as the plugin reported them at load.
@@ -128,9 +154,8 @@ impl MatcherPlugin {
 
     /// One flag per record: does this matcher handle it? Blocking.
     pub fn filter(&self, records: &[IndexRecord]) -> Result<Vec<bool>, PluginError> {
-        let records: Vec<wit::IndexRecord> = records.iter().map(convert::record).collect();
         let mut call = self.call()?;
-        let flags = call.run(|guest, store| guest.call_filter(store, &records))?;
+        let flags = call.run(|guest, store| guest.filter(store, records))?;
         self.check_count("filter", flags.len(), records.len())?;
         Ok(flags)
     }
@@ -157,28 +182,34 @@ impl MatcherPlugin {
         }
         // Only the records some candidate refers to cross the boundary, renumbered.
         let mut renumbered: HashMap<u32, u32> = HashMap::new();
-        let mut wit_records: Vec<wit::IndexRecord> = Vec::new();
-        let wit_candidates: Vec<wit::Candidate> = candidates
+        let mut sent: Vec<&IndexRecord> = Vec::new();
+        let local: Vec<(u32, &Candidate)> = candidates
             .iter()
             .map(|c| {
-                let local = *renumbered.entry(c.record).or_insert_with(|| {
-                    wit_records.push(convert::record(&records[c.record as usize]));
-                    (wit_records.len() - 1) as u32
+                let at = *renumbered.entry(c.record).or_insert_with(|| {
+                    sent.push(&records[c.record as usize]);
+                    (sent.len() - 1) as u32
                 });
-                convert::candidate(local, c)
+                (at, c)
             })
             .collect();
         let mut call = self.call()?;
         let verdicts = call
-            .run(|guest, store| guest.call_vulnerable(store, &wit_records, &wit_candidates))?
-            .map_err(|err| self.error(convert::match_error(err)))?;
+            .run(|guest, store| guest.vulnerable(store, &sent, &local))?
+            .map_err(|failure| self.error(failure))?;
         self.check_count("vulnerable", verdicts.len(), candidates.len())?;
         Ok(verdicts)
     }
 
-    fn call(&self) -> Result<Call<'_>, PluginError> {
+    fn call(&self) -> Result<Call<'_, Instance>, PluginError> {
         let deadline = self.runtime.limits.match_deadline;
-        Call::new(&self.runtime, &self.name, &self.pre, deadline)
+        Call::configured(
+            &self.runtime,
+            &self.name,
+            &self.pre,
+            deadline,
+            &self.settings,
+        )
     }
 
     fn check_count(&self, what: &str, got: usize, want: usize) -> Result<(), PluginError> {
@@ -194,44 +225,3 @@ impl MatcherPlugin {
         PluginError::new(&self.name, failure)
     }
 }
-
-/// One instance in one fresh store, with the deadline re-armed before every call.
-struct Call<'a> {
-    plugin: &'a str,
-    store: Store<PluginState>,
-    instance: bindings::MatcherPlugin,
-    deadline: std::time::Duration,
-}
-
-impl<'a> Call<'a> {
-    fn new(
-        runtime: &Runtime,
-        plugin: &'a str,
-        pre: &bindings::MatcherPluginPre<PluginState>,
-        deadline: std::time::Duration,
-    ) -> Result<Self, PluginError> {
-        let mut store = runtime.sandboxed_store(deadline);
-        let instance = pre
-            .instantiate(&mut store)
-            .map_err(|err| crate::scanner::classify(plugin, &store, deadline, err))?;
-        Ok(Call {
-            plugin,
-            store,
-            instance,
-            deadline,
-        })
-    }
-
-    fn run<T>(
-        &mut self,
-        f: impl FnOnce(&wit::Guest, &mut Store<PluginState>) -> wasmtime::Result<T>,
-    ) -> Result<T, PluginError> {
-        self.store
-            .set_epoch_deadline(Runtime::deadline_ticks(self.deadline));
-        let guest = self.instance.scry_plugin_matcher();
-        f(guest, &mut self.store)
-            .map_err(|err| crate::scanner::classify(self.plugin, &self.store, self.deadline, err))
-    }
-}
-
-impl bindings::scry::plugin::types::Host for PluginState {}

@@ -2,27 +2,19 @@
 
 use std::sync::Arc;
 
-use wasmtime::component::{Linker, Resource};
-use wasmtime::{Store, Trap};
-
 use crate::cache::content_hash;
+use crate::call::Call;
+use crate::config::{Settings, unconfigurable};
 use crate::engine::Runtime;
 use crate::error::{PluginError, PluginFailure};
-use crate::state::PluginState;
-use crate::world::{self, World};
+use crate::world::{self, WitVersion, World};
 
-mod bindings {
-    wasmtime::component::bindgen!({
-        world: "scanner-plugin",
-        path: "../../wit",
-        with: { "scry:plugin/files.blob": super::BlobHandle },
-    });
-}
+mod versions;
 
-use bindings::exports::scry::plugin::scanner as wit;
-pub use bindings::scry::plugin::types::{
+pub use crate::types::{
     Distribution, Package, PackageKind, Repository, ScannerKind, SourcePackage,
 };
+use versions::{BoundaryContents, BoundaryFile, Pre};
 
 /// Random access to a large file the host keeps (a spooled temp file).
 pub trait FileSource: Send + Sync {
@@ -71,62 +63,91 @@ pub struct ScannerPlugin {
     pub wants: Wants,
     /// Hex sha256 of the component bytes.
     pub content_hash: String,
-    pre: bindings::ScannerPluginPre<PluginState>,
+    pre: Pre,
+    /// Handed to `configure` at the start of every call instance (0.2.0 and later).
+    settings: Arc<Settings>,
     runtime: Runtime,
 }
 
 impl ScannerPlugin {
-    /// Compiles (or loads precompiled) `wasm`, instantiates it once and asks who it is and
-    /// what it wants. `label` names the plugin in errors until it has told its name.
+    /// [`ScannerPlugin::load_configured`] without a configuration block.
     pub fn load(runtime: &Runtime, label: &str, wasm: &[u8]) -> Result<ScannerPlugin, PluginError> {
+        Self::load_configured(runtime, label, wasm, |_, _| Settings::new())
+    }
+
+    /// Compiles (or loads precompiled) `wasm`, asks who it is (unconfigured), then
+    /// configures it with `settings_for(name, kind)` — the block the caller keeps for a
+    /// scanner of that name and kind — and asks what it wants. `label` names the plugin
+    /// in errors until it has told its name. A plugin that rejects its settings, or one
+    /// built for WIT 0.1.0 given any, fails with [`PluginFailure::Config`].
+    pub fn load_configured(
+        runtime: &Runtime,
+        label: &str,
+        wasm: &[u8],
+        settings_for: impl FnOnce(&str, ScannerKind) -> Settings,
+    ) -> Result<ScannerPlugin, PluginError> {
         let invalid = |err: wasmtime::Error| {
             PluginError::new(label, PluginFailure::Invalid(format!("{err:#}")))
         };
         // Checked before linking, so another WIT version or world is refused by name.
-        let component = world::component_for(runtime, label, wasm, World::Scanner)?;
-        let mut linker = Linker::<PluginState>::new(&runtime.engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(invalid)?;
-        bindings::ScannerPlugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
-            &mut linker,
-            |state| state,
-        )
-        .map_err(invalid)?;
-        let instance_pre = linker.instantiate_pre(&component).map_err(invalid)?;
-        let pre = bindings::ScannerPluginPre::new(instance_pre).map_err(invalid)?;
+        let (component, wit_version) = world::component_for(runtime, label, wasm, World::Scanner)?;
+        let pre = Pre::new(runtime, &component, wit_version).map_err(invalid)?;
 
-        let limits = runtime.limits.clone();
-        let mut call = Call::new(runtime, label, &pre, limits.load_deadline)?;
-        let identity = call.run(|plugin, store| plugin.call_identify(store))?;
-        let wanted = call.run(|plugin, store| plugin.call_wanted(store))?;
+        let deadline = runtime.limits.load_deadline;
+        // Identity never depends on configuration: asked in an instance of its own.
+        let identity = Call::unconfigured(runtime, label, &pre, deadline)?
+            .run(|plugin, store| plugin.identify(store))?;
         if identity.name.trim().is_empty() || identity.version.trim().is_empty() {
             return Err(PluginError::new(
                 label,
                 PluginFailure::Garbage("identify returned an empty name or version".into()),
             ));
         }
+        let settings = settings_for(&identity.name, identity.kind);
+        if wit_version == WitVersion::V0_1
+            && let Some(why) = unconfigurable(wit_version.as_str(), &settings)
+        {
+            return Err(PluginError::new(&identity.name, PluginFailure::Config(why)));
+        }
+        let wanted = Call::configured(runtime, &identity.name, &pre, deadline, &settings)?
+            .run(|plugin, store| plugin.wanted(store))?;
         Ok(ScannerPlugin {
             name: identity.name,
             version: identity.version,
             kind: identity.kind,
-            wants: Wants {
-                globs: wanted.globs,
-                executables: wanted.executables,
-                magic: wanted.magic,
-            },
+            wants: wanted,
             content_hash: content_hash(wasm),
             pre,
+            settings: Arc::new(settings),
             runtime: runtime.clone(),
         })
     }
 
-    /// Runs one scan in a fresh store. Blocking: call from a blocking-friendly thread.
+    /// The WIT version the component was built for.
+    pub fn wit_version(&self) -> WitVersion {
+        self.pre.version()
+    }
+
+    /// The configuration block every call instance is configured with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Runs one scan in a fresh, configured store. Blocking: call from a
+    /// blocking-friendly thread.
     pub fn scan(&self, files: Vec<PluginFile>) -> Result<ScanFindings, PluginError> {
         let limits = &self.runtime.limits;
-        let mut call = Call::new(&self.runtime, &self.name, &self.pre, limits.scan_deadline)?;
-        let mut wit_files = Vec::with_capacity(files.len());
+        let mut call = Call::configured(
+            &self.runtime,
+            &self.name,
+            &self.pre,
+            limits.scan_deadline,
+            &self.settings,
+        )?;
+        let mut boundary_files = Vec::with_capacity(files.len());
         for file in files {
             let contents = match file.contents {
-                PluginContents::Inline(bytes) => wit::Contents::Bytes(bytes.to_vec()),
+                PluginContents::Inline(bytes) => BoundaryContents::Bytes(bytes.to_vec()),
                 PluginContents::Handle(source) => {
                     let handle = call
                         .store
@@ -136,40 +157,21 @@ impl ScannerPlugin {
                         .map_err(|err| {
                             PluginError::new(&self.name, PluginFailure::Trap(err.to_string()))
                         })?;
-                    wit::Contents::Blob(handle)
+                    BoundaryContents::Blob(handle)
                 }
             };
-            wit_files.push(wit::LayerFile {
+            boundary_files.push(BoundaryFile {
                 path: file.path,
                 mode: file.mode,
                 size: file.size,
                 contents,
             });
         }
-        let result = call.run(|plugin, store| plugin.call_scan(store, &wit_files))?;
-        let findings = result.map_err(|err| {
-            PluginError::new(
-                &self.name,
-                PluginFailure::ScanFailed(describe_scan_error(err)),
-            )
-        })?;
-        let findings = ScanFindings {
-            packages: findings.packages,
-            distributions: findings.distributions,
-            repositories: findings.repositories,
-        };
+        let findings = call
+            .run(|plugin, store| plugin.scan(store, boundary_files))?
+            .map_err(|why| PluginError::new(&self.name, PluginFailure::ScanFailed(why)))?;
         check_output(&findings, limits).map_err(|failure| PluginError::new(&self.name, failure))?;
         Ok(findings)
-    }
-}
-
-fn describe_scan_error(err: wit::ScanError) -> String {
-    match err {
-        wit::ScanError::Malformed(file) => format!("malformed file {}: {}", file.path, file.reason),
-        wit::ScanError::Unsupported(file) => {
-            format!("unsupported file {}: {}", file.path, file.reason)
-        }
-        wit::ScanError::Other(reason) => reason,
     }
 }
 
@@ -247,89 +249,4 @@ fn distribution_bytes(d: &Distribution) -> usize {
         + d.arch.len()
         + d.cpe.len()
         + d.pretty_name.len()
-}
-
-/// One instance in one fresh store, with the deadline re-armed before every call.
-struct Call<'a> {
-    plugin: &'a str,
-    store: Store<PluginState>,
-    instance: bindings::ScannerPlugin,
-    deadline: std::time::Duration,
-}
-
-impl<'a> Call<'a> {
-    fn new(
-        runtime: &Runtime,
-        plugin: &'a str,
-        pre: &bindings::ScannerPluginPre<PluginState>,
-        deadline: std::time::Duration,
-    ) -> Result<Self, PluginError> {
-        let mut store = runtime.sandboxed_store(deadline);
-        let instance = pre
-            .instantiate(&mut store)
-            .map_err(|err| classify(plugin, &store, deadline, err))?;
-        Ok(Call {
-            plugin,
-            store,
-            instance,
-            deadline,
-        })
-    }
-
-    fn run<T>(
-        &mut self,
-        f: impl FnOnce(&wit::Guest, &mut Store<PluginState>) -> wasmtime::Result<T>,
-    ) -> Result<T, PluginError> {
-        self.store
-            .set_epoch_deadline(Runtime::deadline_ticks(self.deadline));
-        let guest = self.instance.scry_plugin_scanner();
-        f(guest, &mut self.store)
-            .map_err(|err| classify(self.plugin, &self.store, self.deadline, err))
-    }
-}
-
-/// Turns a wasmtime error into the failure a user can act on.
-pub(crate) fn classify(
-    plugin: &str,
-    store: &Store<PluginState>,
-    deadline: std::time::Duration,
-    err: wasmtime::Error,
-) -> PluginError {
-    let failure = if store.data().limiter.exceeded {
-        PluginFailure::Memory {
-            cap: store.data().limiter.cap,
-        }
-    } else if matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
-        PluginFailure::Deadline(deadline)
-    } else {
-        PluginFailure::Trap(format!("{err:#}"))
-    };
-    PluginError::new(plugin, failure)
-}
-
-impl bindings::scry::plugin::types::Host for PluginState {}
-impl bindings::scry::plugin::files::Host for PluginState {}
-
-impl bindings::scry::plugin::files::HostBlob for PluginState {
-    fn size(&mut self, blob: Resource<BlobHandle>) -> u64 {
-        self.table
-            .get(&blob)
-            .map(|handle| handle.0.size())
-            .unwrap_or(0)
-    }
-
-    fn read_at(&mut self, blob: Resource<BlobHandle>, offset: u64, len: u32) -> Vec<u8> {
-        let len = len.min(self.max_read_chunk) as usize;
-        match self.table.get(&blob) {
-            // A read error on our own spool file is reported to the plugin as end of
-            // file; the plugin then fails on a short file, naming it.
-            Ok(handle) => handle.0.read_at(offset, len).unwrap_or_default(),
-            Err(_) => Vec::new(),
-        }
-    }
-
-    fn drop(&mut self, blob: Resource<BlobHandle>) -> wasmtime::Result<()> {
-        self.table.delete(blob)?;
-        Ok(())
-    }
 }

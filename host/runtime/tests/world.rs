@@ -1,27 +1,13 @@
 //! Telling scanners from matchers by their exports, and refusing by name what this host
 //! cannot run: another WIT version, the other world, or bytes that are no component.
 
+mod common;
+
+use common::{hostile, runtime};
 use scry_runtime::{
-    MatcherPlugin, PluginError, PluginFailure, PluginLimits, Runtime, RuntimeConfig, ScannerPlugin,
-    WIT_VERSION, World, world_of,
+    MatcherPlugin, PluginError, PluginFailure, ScannerPlugin, WIT_VERSION, WIT_VERSIONS,
+    WitVersion, World, world_and_version_of, world_of,
 };
-
-fn runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
-    Runtime::new(RuntimeConfig {
-        limits: PluginLimits::default(),
-        cache_dir,
-        max_instances: 16,
-    })
-    .expect("runtime")
-}
-
-fn hostile(name: &str) -> Vec<u8> {
-    let (_, path) = scry_bundled::HOSTILE
-        .iter()
-        .find(|(short, _)| *short == name)
-        .unwrap_or_else(|| panic!("hostile plugin {name} was not built"));
-    std::fs::read(path).expect("reading hostile plugin")
-}
 
 /// The reason of an `Invalid` failure, after checking the error names the plugin.
 fn invalid(err: PluginError, label: &str) -> String {
@@ -41,6 +27,17 @@ fn wit_version_is_the_one_in_the_wit_files() {
     ] {
         assert!(wit.contains(&format!("package scry:plugin@{WIT_VERSION};")));
     }
+    for archived in [
+        include_str!("../../../sdk/wit-archive/0.1.0/scanner.wit"),
+        include_str!("../../../sdk/wit-archive/0.1.0/matcher.wit"),
+        include_str!("../../../sdk/wit-archive/0.1.0/types.wit"),
+    ] {
+        assert!(archived.contains("package scry:plugin@0.1.0;"));
+        assert!(!archived.contains("configure"), "0.1.0 stays as published");
+    }
+    assert_eq!(WIT_VERSIONS, ["0.1.0", WIT_VERSION]);
+    assert_eq!(WitVersion::V0_1.as_str(), "0.1.0");
+    assert_eq!(WitVersion::V0_2.to_string(), "scry:plugin@0.2.0");
     assert_eq!(World::Scanner.as_str(), "scanner");
     assert_eq!(World::Matcher.as_str(), "matcher");
 }
@@ -49,19 +46,38 @@ fn wit_version_is_the_one_in_the_wit_files() {
 fn first_party_plugins_are_of_their_own_world() {
     let runtime = runtime(None);
     for bundled in scry_bundled::FIRST_PARTY {
-        let world =
-            world_of(&runtime, bundled.name, bundled.wasm).unwrap_or_else(|err| panic!("{err}"));
-        assert_eq!(world, World::Scanner, "{}", bundled.name);
+        let found = world_and_version_of(&runtime, bundled.name, bundled.wasm)
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(
+            found,
+            (World::Scanner, WitVersion::V0_2),
+            "{}",
+            bundled.name
+        );
     }
     for bundled in scry_bundled::FIRST_PARTY_MATCHERS {
-        let world =
-            world_of(&runtime, bundled.name, bundled.wasm).unwrap_or_else(|err| panic!("{err}"));
-        assert_eq!(world, World::Matcher, "{}", bundled.name);
+        let found = world_and_version_of(&runtime, bundled.name, bundled.wasm)
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(
+            found,
+            (World::Matcher, WitVersion::V0_2),
+            "{}",
+            bundled.name
+        );
     }
+    let compat = hostile("v0-1-scanner");
+    assert_eq!(
+        world_and_version_of(&runtime, "v0-1-scanner", &compat).unwrap(),
+        (World::Scanner, WitVersion::V0_1)
+    );
+    assert_eq!(
+        world_of(&runtime, "v0-1-scanner", &compat).unwrap(),
+        World::Scanner
+    );
 }
 
 #[test]
-fn a_plugin_for_another_wit_version_is_refused_naming_both_versions() {
+fn a_plugin_for_another_wit_version_is_refused_naming_the_versions() {
     let runtime = runtime(None);
     let wasm = hostile("wrong-wit");
     let reasons = [
@@ -85,8 +101,8 @@ fn a_plugin_for_another_wit_version_is_refused_naming_both_versions() {
     for why in reasons {
         assert_eq!(
             why,
-            "built for WIT scry:plugin@0.2.0 (exports scry:plugin/scanner@0.2.0); \
-             this host supports scry:plugin@0.1.0"
+            "built for WIT scry:plugin@0.3.0 (exports scry:plugin/scanner@0.3.0); \
+             this host supports scry:plugin@0.1.0 and scry:plugin@0.2.0"
         );
     }
 }
@@ -135,7 +151,7 @@ fn a_plugin_loaded_as_the_other_world_says_which_it_is() {
     );
     assert_eq!(
         why,
-        "a matcher plugin (exports scry:plugin/matcher@0.1.0), not a scanner"
+        "a matcher plugin (exports scry:plugin/matcher@0.2.0), not a scanner"
     );
     let scanner = &scry_bundled::FIRST_PARTY[0];
     let why = invalid(
@@ -146,7 +162,7 @@ fn a_plugin_loaded_as_the_other_world_says_which_it_is() {
     );
     assert_eq!(
         why,
-        "a scanner plugin (exports scry:plugin/scanner@0.1.0), not a matcher"
+        "a scanner plugin (exports scry:plugin/scanner@0.2.0), not a matcher"
     );
 }
 
@@ -181,7 +197,7 @@ fn a_component_of_neither_world_lists_what_it_exports() {
     let why = invalid(world_of(&runtime, "empty", empty).unwrap_err(), "empty");
     assert_eq!(
         why,
-        "exports neither scry:plugin/scanner@0.1.0 nor scry:plugin/matcher@0.1.0 \
-         (it exports nothing)"
+        "exports neither scry:plugin/scanner nor scry:plugin/matcher of \
+         scry:plugin@0.1.0 and scry:plugin@0.2.0 (it exports nothing)"
     );
 }

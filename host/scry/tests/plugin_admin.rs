@@ -37,7 +37,7 @@ fn broken() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         (
             "wrong WIT version",
             hostile("wrong-wit"),
-            "scry:plugin@0.2.0",
+            "scry:plugin@0.3.0",
         ),
         ("traps in its smoke call", hostile("trap"), "smoke call"),
         ("too large", vec![0u8; (64 << 20) + 1], "over the limit"),

@@ -56,8 +56,8 @@ fn verify_add_and_remove_in_a_plugin_directory() {
         .1;
     let refused = failed(run(scry().args(["plugins", "verify", wrong_wit])));
     assert!(
-        refused.contains("built for WIT scry:plugin@0.2.0")
-            && refused.contains("this host supports scry:plugin@0.1.0"),
+        refused.contains("built for WIT scry:plugin@0.3.0")
+            && refused.contains("this host supports scry:plugin@0.1.0 and scry:plugin@0.2.0"),
         "{refused}"
     );
     let trap = scry_bundled::HOSTILE

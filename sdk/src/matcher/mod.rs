@@ -8,7 +8,7 @@ pub mod bindings {
         world: "matcher-plugin",
         path: "wit",
         // One binding of the shared records for both worlds (see `crate::types`).
-        with: { "scry:plugin/types@0.1.0": crate::types::bindings::scry::plugin::types },
+        with: { "scry:plugin/types@0.2.0": crate::types::bindings::scry::plugin::types },
         pub_export_macro: true,
         export_macro_name: "__scry_export_matcher_world",
         default_bindings_module: "scry_sdk::matcher::bindings",
@@ -17,7 +17,8 @@ pub mod bindings {
     });
 }
 
-pub use crate::types::{Distribution, Package, PackageKind, Repository, SourcePackage};
+pub use crate::config::Config;
+pub use crate::types::{Distribution, Package, PackageKind, Repository, Setting, SourcePackage};
 pub use bindings::exports::scry::plugin::matcher::{
     ArchOp, Candidate, Guest as __Guest, IndexRecord, MatchConstraint, MatchError, MatcherInfo,
     VersionError, VersionRange, Vulnerability,
@@ -35,6 +36,13 @@ pub use osv::OsvMatcher;
 /// this trait from a short declaration.
 pub trait Matcher {
     fn info() -> MatcherInfo;
+    /// Checks the plugin's configuration block (called first in every instance but the
+    /// one that asks `info`); an `Err` names what is wrong and makes the host refuse the
+    /// plugin. The default accepts anything. Read the settings in the other calls with
+    /// [`crate::config::current`].
+    fn configure(_config: &Config) -> Result<(), String> {
+        Ok(())
+    }
     /// Fields a stored vulnerability must share with a record to be a candidate.
     fn query() -> Vec<MatchConstraint>;
     /// Does this matcher judge this record?
@@ -119,6 +127,11 @@ macro_rules! export_matcher {
         impl $crate::matcher::__Guest for $ty {
             fn info() -> $crate::matcher::MatcherInfo {
                 <$ty as $crate::matcher::Matcher>::info()
+            }
+            fn configure(
+                settings: ::std::vec::Vec<$crate::matcher::Setting>,
+            ) -> ::std::result::Result<(), ::std::string::String> {
+                <$ty as $crate::matcher::Matcher>::configure($crate::config::__keep(settings))
             }
             fn filter(
                 records: ::std::vec::Vec<$crate::matcher::IndexRecord>,

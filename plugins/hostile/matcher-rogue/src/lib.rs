@@ -2,6 +2,9 @@
 //! vulnerability name of the first candidate picks the misdeed: `spin` loops,
 //! `bomb` allocates without bound, `trap` panics, `short` returns too few verdicts.
 //! `filter` returns one flag too many when a record's package is named `short`.
+//! Configured, it refuses `reject: yes`, and with `only: NAME` handles only the records
+//! of package NAME; `info` traps unless it runs unconfigured.
+use scry_sdk::config::{self, Config};
 use scry_sdk::matcher::{
     Candidate, IndexRecord, MatchConstraint, MatchError, Matcher, MatcherInfo, Vulnerability,
 };
@@ -10,15 +13,30 @@ struct Rogue;
 
 impl Matcher for Rogue {
     fn info() -> MatcherInfo {
+        // The contract: name and version never depend on configuration.
+        assert!(config::current().is_empty(), "info ran configured");
         MatcherInfo {
             name: "hostile-matcher".into(),
             version: "1".into(),
         }
     }
 
+    fn configure(config: &Config) -> Result<(), String> {
+        match config.get("reject") {
+            Some("yes") => Err("reject is yes, so this configuration is refused".into()),
+            _ => Ok(()),
+        }
+    }
+
     fn filter(records: Vec<IndexRecord>) -> Vec<bool> {
         let extra = records.iter().any(|r| r.package.name == "short");
-        vec![true; records.len() + usize::from(extra)]
+        let only = config::current().get("only");
+        let mut flags: Vec<bool> = records
+            .iter()
+            .map(|r| only.is_none_or(|name| r.package.name == name))
+            .collect();
+        flags.extend(extra.then_some(true));
+        flags
     }
 
     fn query() -> Vec<MatchConstraint> {

@@ -1,5 +1,5 @@
-//! A well-behaved scanner built against `scry:plugin@0.2.0`, a WIT version this host
-//! does not implement: loading it must fail with a message naming both versions, not
+//! A well-behaved scanner built against `scry:plugin@0.3.0`, a WIT version this host
+//! does not implement: loading it must fail with a message naming the versions, not
 //! a linker error about a missing import.
 
 wit_bindgen::generate!({
