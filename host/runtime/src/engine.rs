@@ -8,6 +8,7 @@ use std::time::Duration;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 
 use crate::cache::ComponentCache;
+use crate::config::PluginBlocks;
 use crate::error::RuntimeError;
 use crate::limits::PluginLimits;
 use crate::state::PluginState;
@@ -22,6 +23,8 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Instances that may be alive at once (the pooling allocator reserves slots up front).
     pub max_instances: u32,
+    /// The plugins' configuration blocks, applied at every load.
+    pub plugin_blocks: PluginBlocks,
 }
 
 impl Default for RuntimeConfig {
@@ -30,6 +33,7 @@ impl Default for RuntimeConfig {
             limits: PluginLimits::default(),
             cache_dir: default_cache_dir(),
             max_instances: 64,
+            plugin_blocks: PluginBlocks::default(),
         }
     }
 }
@@ -48,6 +52,7 @@ pub struct Runtime {
     pub(crate) engine: Engine,
     pub(crate) limits: PluginLimits,
     pub(crate) cache: ComponentCache,
+    pub(crate) blocks: Arc<PluginBlocks>,
     pooling: bool,
     _ticker: Arc<Ticker>,
 }
@@ -73,6 +78,7 @@ impl Runtime {
             engine,
             limits: config.limits,
             cache,
+            blocks: Arc::new(config.plugin_blocks),
             pooling,
             _ticker: ticker,
         })

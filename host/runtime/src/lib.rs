@@ -24,7 +24,7 @@ mod state;
 mod types;
 pub mod world;
 
-pub use config::Settings;
+pub use config::{Block, PluginBlocks, Settings};
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{PluginError, PluginFailure, RuntimeError};
 pub use limits::PluginLimits;

@@ -72,9 +72,15 @@ pub struct MatcherPlugin {
 }
 
 impl MatcherPlugin {
-    /// [`MatcherPlugin::load_configured`] without a configuration block.
+    /// [`MatcherPlugin::load_configured`] with the block the runtime's
+    /// [`crate::PluginBlocks`] keep for the plugin's name (none: no settings); a rejection
+    /// names the block's key.
     pub fn load(runtime: &Runtime, label: &str, wasm: &[u8]) -> Result<MatcherPlugin, PluginError> {
-        Self::load_configured(runtime, label, wasm, |_| Settings::new())
+        crate::config::naming_key(|pick| {
+            Self::load_configured(runtime, label, wasm, |name| {
+                pick(runtime.blocks.matcher(name))
+            })
+        })
     }
 
     /// Compiles (or loads precompiled) `wasm`, asks the plugin who it is (unconfigured),

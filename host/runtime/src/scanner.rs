@@ -70,9 +70,15 @@ pub struct ScannerPlugin {
 }
 
 impl ScannerPlugin {
-    /// [`ScannerPlugin::load_configured`] without a configuration block.
+    /// [`ScannerPlugin::load_configured`] with the block the runtime's
+    /// [`crate::PluginBlocks`] keep for the plugin's name and kind (none: no settings); a
+    /// rejection names the block's key.
     pub fn load(runtime: &Runtime, label: &str, wasm: &[u8]) -> Result<ScannerPlugin, PluginError> {
-        Self::load_configured(runtime, label, wasm, |_, _| Settings::new())
+        crate::config::naming_key(|pick| {
+            Self::load_configured(runtime, label, wasm, |name, kind| {
+                pick(runtime.blocks.scanner(name, kind))
+            })
+        })
     }
 
     /// Compiles (or loads precompiled) `wasm`, asks who it is (unconfigured), then

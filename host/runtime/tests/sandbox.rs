@@ -13,6 +13,7 @@ fn runtime(limits: PluginLimits) -> Runtime {
         limits,
         cache_dir: None,
         max_instances: 16,
+        ..RuntimeConfig::default()
     })
     .expect("runtime")
 }

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use anyhow::Context;
+use scry_config::ScannerBlockKind;
 use scry_config::{Config, Mode};
 use scry_indexer::{IndexerService, Scanners};
 use scry_matcher::{AffectedLookup, Matchers};
@@ -15,7 +16,7 @@ use scry_plugin_sets::{
     DEFAULT_MAX_COMPONENT, InitialPlugins, LivePluginSet, LivePluginSets, ScannerWorld,
     follow_database, follow_directory,
 };
-use scry_runtime::{Runtime, RuntimeConfig};
+use scry_runtime::{Block, PluginBlocks, Runtime, RuntimeConfig, ScannerKind};
 use scry_server::{AdminApi, MatcherApi, Metrics};
 use scry_store::IndexStore;
 
@@ -70,6 +71,7 @@ impl Wiring {
                 .scry
                 .resolved_cache_dir()
                 .map(|dir| dir.join("components")),
+            plugin_blocks: plugin_blocks(config),
             ..RuntimeConfig::default()
         })?;
         let plugin_dir = plugin_dir.or_else(|| config.scry.plugin_dir.clone());
@@ -205,4 +207,49 @@ async fn start_indexer(
     ));
     background.add(follow_database(&live).await);
     Ok((indexer, live))
+}
+
+/// Clair's plugin blocks (`indexer.scanner.{package,dist,repo}.<name>`,
+/// `matchers.config.<name>`), which the runtime hands each plugin it loads.
+fn plugin_blocks(config: &Config) -> PluginBlocks {
+    let mut blocks = PluginBlocks::default();
+    let scanners = &config.indexer.scanner;
+    let kinds = [
+        (
+            ScannerKind::Package,
+            ScannerBlockKind::Package,
+            &scanners.package,
+        ),
+        (
+            ScannerKind::Distribution,
+            ScannerBlockKind::Distribution,
+            &scanners.dist,
+        ),
+        (
+            ScannerKind::Repository,
+            ScannerBlockKind::Repository,
+            &scanners.repo,
+        ),
+    ];
+    for (kind, block_kind, named) in kinds {
+        for name in named.keys() {
+            if let Some(block) = config.scanner_block(name, block_kind) {
+                let block = Block {
+                    key: block.key,
+                    settings: block.settings,
+                };
+                blocks.add_scanner(kind, name, block);
+            }
+        }
+    }
+    for name in config.matchers.config.keys() {
+        if let Some(block) = config.matcher_block(name) {
+            let block = Block {
+                key: block.key,
+                settings: block.settings,
+            };
+            blocks.add_matcher(name, block);
+        }
+    }
+    blocks
 }

@@ -189,3 +189,66 @@ async fn plugins_test_judges_an_image_with_a_matcher_against_the_local_database(
     );
     assert_eq!(judged["findings"], serde_json::json!([]));
 }
+
+/// A scanner's Clair config block reaches it through `scry serve`: the scanner template
+/// reports the gem server named in `indexer.scanner.package.gemspec.repository_uri`,
+/// and a value it rejects stops start-up with a message naming the plugin and the key.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scanner_reads_its_config_block_through_scry_serve() {
+    let outside = tempfile::tempdir().unwrap();
+    let scanner = copy_template_out("scanner", &outside.path().join("my-scanner"));
+    let wasm = build_out_of_tree(&scanner, "gemspec_scanner");
+    let plugins = tempfile::tempdir().unwrap();
+    std::fs::copy(&wasm, plugins.path().join("gemspec.wasm")).unwrap();
+    let block = |uri: &str| {
+        format!("  scanner:\n    package:\n      gemspec:\n        repository_uri: {uri}\n")
+    };
+    let rest = format!(
+        "  plugin_dir: {}\nupdaters:\n  sets: []\n",
+        plugins.path().display()
+    );
+
+    let mirror = "https://gems.example.internal/";
+    let server = Server::start_config("combo", None, &block(mirror), &rest).await;
+    let (image, manifest, digests) =
+        matcher_common::single_layer_image(&fixtures().join("ruby/layer.tar.gz"));
+    let layers = LayerServer::start(image.path()).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/indexer/api/v1/index_report", server.api))
+        .bearer_auth(quay_token())
+        .json(&clair_manifest(&manifest, &digests, &layers))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", server.log());
+    let report: serde_json::Value = response.json().await.unwrap();
+    let uris: Vec<&str> = report["repository"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["name"] == "rubygems")
+        .filter_map(|r| r["uri"].as_str())
+        .collect();
+    assert_eq!(uris, [mirror], "{report}");
+    drop(server);
+
+    let refused = tempfile::tempdir().unwrap();
+    let config = refused.path().join("clair.yaml");
+    let yaml = format!(
+        "http_listen_addr: 127.0.0.1:{}\nintrospection_addr: 127.0.0.1:{}\nindexer:\n{}scry:\n  data_dir: {}\n{rest}",
+        free_port(),
+        free_port(),
+        block("ftp://gems.example.internal/"),
+        refused.path().join("data").display()
+    );
+    std::fs::write(&config, yaml).unwrap();
+    let out = run(scry().args(["serve", "--config"]).arg(&config));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("plugin gemspec rejected its configuration")
+            && stderr.contains("repository_uri must be an http(s) URL")
+            && stderr.contains("indexer.scanner.package.gemspec"),
+        "{stderr}"
+    );
+}

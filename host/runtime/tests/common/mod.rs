@@ -8,6 +8,7 @@ pub fn runtime(cache_dir: Option<std::path::PathBuf>) -> Runtime {
         limits: PluginLimits::default(),
         cache_dir,
         max_instances: 16,
+        ..RuntimeConfig::default()
     })
     .expect("runtime")
 }

@@ -3,10 +3,17 @@
 //! A gemspec is Ruby, but installed ones are generated and carry plain assignments such
 //! as `s.name = "rack".freeze` and `s.version = "2.2.4"`; reading those two lines is
 //! enough, and never runs anything.
+//!
+//! Configuration (Clair's `indexer.scanner.package.gemspec` block): `repository_uri`,
+//! the gem server the packages are reported from (a private mirror), default
+//! rubygems.org.
 
+use scry_sdk::config::{self, Config};
 use scry_sdk::scanner::{
     Findings, Identity, LayerFile, Package, Repository, ScanError, Scanner, Wants,
 };
+
+const RUBYGEMS: &str = "https://rubygems.org/gems/";
 
 /// Bump whenever the same files would yield different packages: the host keys cached
 /// layer results by it, and a new version changes `index_state` (Quay re-indexes).
@@ -17,6 +24,16 @@ pub struct Gemspecs;
 impl Scanner for Gemspecs {
     fn identify() -> Identity {
         Identity::package("gemspec", VERSION)
+    }
+
+    /// Rejects a `repository_uri` that is not an http(s) URL, naming the setting.
+    fn configure(config: &Config) -> Result<(), String> {
+        match config.get("repository_uri") {
+            Some(uri) if !uri.starts_with("https://") && !uri.starts_with("http://") => Err(
+                format!("repository_uri must be an http(s) URL, not {uri:?}"),
+            ),
+            _ => Ok(()),
+        }
     }
 
     fn wanted() -> Wants {
@@ -39,7 +56,8 @@ impl Scanner for Gemspecs {
             findings.packages.push(gem);
         }
         if !findings.packages.is_empty() {
-            let rubygems = Repository::new("rubygems", "", "https://rubygems.org/gems/", "");
+            let uri = config::current().get("repository_uri").unwrap_or(RUBYGEMS);
+            let rubygems = Repository::new("rubygems", "", uri, "");
             findings.repositories.push(rubygems);
         }
         Ok(findings)
@@ -85,6 +103,14 @@ mod tests {
     fn reads_generated_gemspec_assignments() {
         let spec = "# -*- encoding: utf-8 -*-\nGem::Specification.new do |s|\n  s.name = \"rack\".freeze\n  s.version = \"2.2.4\"\n  s.required_rubygems_version = Gem::Requirement.new(\">= 0\".freeze)\nend\n";
         assert_eq!(parse_gemspec(spec), Some(("rack".into(), "2.2.4".into())));
+    }
+
+    #[test]
+    fn a_repository_uri_must_be_http() {
+        let ftp = Config::from_pairs([("repository_uri", "ftp://gems.internal/")]);
+        assert!(Gemspecs::configure(&ftp).unwrap_err().contains("repository_uri"));
+        let mirror = Config::from_pairs([("repository_uri", "https://gems.internal/")]);
+        assert_eq!(Gemspecs::configure(&mirror), Ok(()));
     }
 
     #[test]
