@@ -108,7 +108,11 @@ mod tests {
     #[test]
     fn a_repository_uri_must_be_http() {
         let ftp = Config::from_pairs([("repository_uri", "ftp://gems.internal/")]);
-        assert!(Gemspecs::configure(&ftp).unwrap_err().contains("repository_uri"));
+        assert!(
+            Gemspecs::configure(&ftp)
+                .unwrap_err()
+                .contains("repository_uri")
+        );
         let mirror = Config::from_pairs([("repository_uri", "https://gems.internal/")]);
         assert_eq!(Gemspecs::configure(&mirror), Ok(()));
     }
