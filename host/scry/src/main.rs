@@ -92,8 +92,8 @@ enum PluginsCommand {
         image: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// For a matcher: the Clair config naming the database (also CLAIR_CONF); none
-        /// means the embedded SQLite database in the data directory.
+        /// A Clair config (also CLAIR_CONF): the plugin's block, and for a matcher the
+        /// database; none means no block and the embedded SQLite database.
         #[arg(long)]
         config: Option<PathBuf>,
     },

@@ -26,7 +26,8 @@ pub struct Request<'a> {
     pub format: Format,
     /// Scanners added to the built-in ones when a matcher needs an index report.
     pub plugin_dir: Option<&'a Path>,
-    /// The Clair config whose `matcher.connstring` holds the vulnerability database.
+    /// The Clair config: its plugin blocks, and for a matcher the database
+    /// (`matcher.connstring`).
     pub config: Option<&'a Path>,
 }
 
@@ -79,7 +80,13 @@ pub async fn run(request: Request<'_>) -> anyhow::Result<std::process::ExitCode>
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "plugin".into());
-    let runtime = Runtime::new(RuntimeConfig::default()).context("starting the plugin runtime")?;
+    // The config's plugin blocks apply here as under `scry serve`.
+    let config = load_config(request.config)?;
+    let runtime = Runtime::new(RuntimeConfig {
+        plugin_blocks: crate::serve_wiring::plugin_blocks(&config),
+        ..RuntimeConfig::default()
+    })
+    .context("starting the plugin runtime")?;
     let image = crate::image::open(request.image)?;
     let world = world_of(&runtime, &name, &wasm)
         .map_err(|err| anyhow::anyhow!("{}: {err}", request.plugin.display()))?;
@@ -95,7 +102,7 @@ pub async fn run(request: Request<'_>) -> anyhow::Result<std::process::ExitCode>
         World::Matcher => {
             let plugin = MatcherPlugin::load(&runtime, &name, &wasm)
                 .map_err(|err| anyhow::anyhow!("{}: {err}", request.plugin.display()))?;
-            let test = test_matcher(&runtime, plugin, &image, &request).await?;
+            let test = test_matcher(&runtime, plugin, &image, &request, &config).await?;
             let failed = test.error.is_some();
             print(request.format, &test, render_matcher)?;
             failed
@@ -160,6 +167,7 @@ async fn test_matcher(
     plugin: MatcherPlugin,
     image: &crate::image::Image,
     request: &Request<'_>,
+    config: &Config,
 ) -> anyhow::Result<MatcherTest> {
     let info = PluginInfo {
         name: plugin.name().to_string(),
@@ -167,8 +175,7 @@ async fn test_matcher(
         world: "matcher",
         content_hash: format!("sha256:{}", plugin.content_hash),
     };
-    let config = load_config(request.config)?;
-    let store = crate::serve_matcher::open_vuln_store(&config).await?;
+    let store = crate::serve_matcher::open_vuln_store(config).await?;
     if !store
         .initialized()
         .await

@@ -211,7 +211,7 @@ async fn start_indexer(
 
 /// Clair's plugin blocks (`indexer.scanner.{package,dist,repo}.<name>`,
 /// `matchers.config.<name>`), which the runtime hands each plugin it loads.
-fn plugin_blocks(config: &Config) -> PluginBlocks {
+pub fn plugin_blocks(config: &Config) -> PluginBlocks {
     let mut blocks = PluginBlocks::default();
     let scanners = &config.indexer.scanner;
     let kinds = [

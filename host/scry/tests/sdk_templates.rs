@@ -242,6 +242,19 @@ async fn a_scanner_reads_its_config_block_through_scry_serve() {
         refused.path().join("data").display()
     );
     std::fs::write(&config, yaml).unwrap();
+    // `scry plugins test` applies the block as `scry serve` does.
+    let tested = run(scry()
+        .args(["plugins", "test"])
+        .arg(&wasm)
+        .arg(fixtures().join("ruby/layer.tar.gz"))
+        .arg("--config")
+        .arg(&config));
+    assert_eq!(tested.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&tested.stderr);
+    assert!(
+        stderr.contains("(from indexer.scanner.package.gemspec)"),
+        "{stderr}"
+    );
     let out = run(scry().args(["serve", "--config"]).arg(&config));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
