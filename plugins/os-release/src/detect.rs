@@ -68,12 +68,7 @@ pub fn named(did: &str, name: &str) -> Distribution {
     Distribution {
         did: did.to_string(),
         name: name.to_string(),
-        version: String::new(),
-        version_code_name: String::new(),
-        version_id: String::new(),
-        arch: String::new(),
-        cpe: String::new(),
-        pretty_name: String::new(),
+        ..Distribution::default()
     }
 }
 

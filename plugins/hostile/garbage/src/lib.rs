@@ -1,6 +1,6 @@
 //! Returns a package with no name: the runtime must reject the output as invalid.
+use scry_sdk::scanner::Package;
 use scry_sdk::scanner::{Findings, Identity, LayerFile, ScanError, Scanner, Wants};
-use scry_sdk::scanner::{Package, PackageKind};
 
 struct Hostile;
 
@@ -20,18 +20,7 @@ impl Scanner for Hostile {
         wants()
     }
     fn scan(_files: Vec<LayerFile>) -> Result<Findings, ScanError> {
-        let nameless = Package {
-            name: "  ".into(),
-            version: "\u{0}".into(),
-            kind: PackageKind::Source,
-            source: None,
-            arch: String::new(),
-            package_db: String::new(),
-            file_path: String::new(),
-            module: String::new(),
-            cpe: String::new(),
-            repository_hint: String::new(),
-        };
+        let nameless = Package::source("  ", "\u{0}");
         Ok(Findings {
             packages: vec![nameless],
             distributions: Vec::new(),
